@@ -37,14 +37,21 @@ reported with the share of the step's time Fusion's answers fill (``fusion_wait_
 Reported per flow: records written / skipped / failed / held, Fusion and Procurify calls per record (the
 simulators' own counters, ``/sandbox/state``; tokens apart), 429s (goal 0), wall time, the rate reached in
 the flow's steps against the ceiling, CPU, peak RSS. A markdown table for the README comes last.
+
+**Parents pulled by another flow's step are their own flow's.** The invoices step pulls the purchase orders
+its bills wait for (``flows.parent_pull``): the calls made while it does (``parent_pull.PULLING``, counted in
+this process by ``PulledCalls``, by kind) and the orders it wrote (the ledger's audit events of the run) move
+from the invoices figures to the purchase orders', so each flow's calls per record written are its own work.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -207,10 +214,15 @@ class Phase:
     ) -> None:
         self.meter, self.log, self.instance = meter, log, instance
         self.latency_s, self.procurify_ceiling = latency_s, ceiling
+        self.pulled = PulledCalls()
+        self.pulled.install()
+        self.ledger: Any = None  # the run's ledger, for the records a pull wrote (``pulled_writes``)
 
     def measure(self, flow: str, run: Callable[[], Any]) -> dict[str, Any]:
         first_call = len(self.log.calls)
+        pulled_before = self.pulled.snapshot()
         result, seconds, cpu, api = self.meter.measure(run)
+        pulled = self.pulled.since(pulled_before)
         # A run over a range logs each day's own counts: the flow's figures are their sum.
         totals = kit.written_totals(result)
         spec = next((s for s in totals if s.flow == flow), None)
@@ -256,7 +268,113 @@ class Phase:
         figures["cpu_ms_per_record_whole_process"] = round(cpu / seen * 1000, 2) if seen else None
         figures["peak_rss_mb_so_far"] = kit.peak_rss_mb()
         figures["steps"] = dict(sorted(steps.items(), key=lambda kv: -kv[1]["seconds"])[:6])
+        if pulled:
+            writes = pulled_writes(self.ledger, result.run_id, set(pulled)) if self.ledger else {}
+            figures["pulled_for"] = {
+                parent: {**kinds, "written": writes.get(parent, {})} for parent, kinds in pulled.items()
+            }
         return figures
+
+
+class PulledCalls:
+    """The calls this process made while a write step pulled another flow's parents
+    (``parent_pull.PULLING``): parent flow -> system -> call kind (method and resource path, ids as
+    ``{id}``) -> calls. Tokens apart, as the simulators' counts are read (``Meter``)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str, str]] = Counter()
+        self.lock = threading.Lock()
+
+    def install(self) -> None:
+        """Wrap ``HttpClient.request`` (this process, this bench only)."""
+        from connector_assets.flows.parent_pull import PULLING
+        from connector_resources.http.client import HttpClient
+
+        request, counts, lock = HttpClient.request, self.counts, self.lock
+
+        def counted(client: Any, method: str, path_or_url: str, *args: Any, **kwargs: Any) -> Any:
+            flow = PULLING.get()
+            if flow is not None and "/oauth" not in path_or_url and "/tokenrequest" not in path_or_url:
+                with lock:
+                    counts[(flow, client.system, call_kind(method, path_or_url))] += 1
+            return request(client, method, path_or_url, *args, **kwargs)
+
+        HttpClient.request = counted  # type: ignore[method-assign]
+
+    def snapshot(self) -> Counter[tuple[str, str, str]]:
+        with self.lock:
+            return Counter(self.counts)
+
+    def since(self, before: Counter[tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
+        """Parent flow -> ``<system>_calls`` and ``<system>_by_kind``, counted since ``before``."""
+        grown = self.snapshot() - before
+        out: dict[str, dict[str, Any]] = {}
+        for (flow, system, kind), n in sorted(grown.items()):
+            figures = out.setdefault(flow.removeprefix("fusion_procurify_"), {})
+            figures[f"{system}_calls"] = figures.get(f"{system}_calls", 0) + n
+            figures.setdefault(f"{system}_by_kind", {})[kind] = n
+        return out
+
+
+def call_kind(method: str, path_or_url: str) -> str:
+    """``GET purchaseOrders``, ``POST draftPurchaseOrders/{id}/action/submit``: a call's method and resource
+    path, numbers and opaque keys as ``{id}``."""
+    path = re.sub(r"^https?://[^/]+", "", path_or_url.split("?")[0])
+    path = re.sub(r"^.*/resources/[^/]+/", "", path)  # Fusion's context root and version
+    return f"{method} " + "/".join(
+        "{id}" if re.fullmatch(r"[0-9A-Fa-f-]{6,}|\d+", p) else p for p in path.split("/")
+    )
+
+
+def pulled_writes(ledger: Any, run_id: str, flows: set[str]) -> dict[str, dict[str, int]]:
+    """Parent flow -> records its pulls wrote in run ``run_id`` by action (create / update / adopt), from the
+    ledger's audit events."""
+    import sqlalchemy as sa
+
+    from connector_resources.ledger import schema
+
+    a = schema.audit_event
+    query = (
+        sa.select(a.c.flow, a.c.action, sa.func.count(sa.distinct(a.c.source_id)))
+        .where(a.c.integration == "fusion_procurify", a.c.run_id == run_id, a.c.action.in_(WRITTEN))
+        .group_by(a.c.flow, a.c.action)
+    )
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    out: dict[str, dict[str, int]] = {}
+    for flow, action, n in rows:
+        if flow in flows:
+            out.setdefault(flow, {})[action] = int(n)
+    return out
+
+
+def attribute_pulls(per_flow: dict[str, dict[str, Any]]) -> None:
+    """Move what each flow's step did for a parent flow (``pulled_for``) to that flow's figures: its calls
+    (by kind) and the records it wrote, so calls per record written are each flow's own. The figures as the
+    steps counted them are kept as ``*_in_its_own_runs``."""
+    moves = [
+        (name, parent, did) for name, f in per_flow.items() for parent, did in f.get("pulled_for", {}).items()
+    ]
+    for name, parent, did in moves:
+        if parent not in per_flow:
+            continue
+        for f, sign in ((per_flow[name], -1), (per_flow[parent], 1)):
+            for system in SYSTEMS:
+                f.setdefault(f"{system}_calls_in_its_own_runs", f[f"{system}_calls"])
+                f[f"{system}_calls"] += sign * did.get(f"{system}_calls", 0)
+                kinds = f.setdefault(f"{system}_by_kind_pulled", {})
+                for kind, n in did.get(f"{system}_by_kind", {}).items():
+                    kinds[kind] = kinds.get(kind, 0) + sign * n
+            f.setdefault("records_written_in_its_own_runs", f["records_written"])
+        written = did["written"]
+        for action in WRITTEN:
+            per_flow[parent][action] += written.get(action, 0)
+        per_flow[parent]["records_written"] += sum(written.get(action, 0) for action in WRITTEN)
+    for f in per_flow.values():
+        written = f["records_written"]
+        for system in SYSTEMS:
+            calls = f[f"{system}_calls"]
+            f[f"{system}_calls_per_record_written"] = round(calls / written, 2) if written else None
 
 
 # -- the run -----------------------------------------------------------------------------------------------
@@ -335,6 +453,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
         resources = _resources(fusion_url, procurify_url, folder, args.procurify_rate)
         ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
         phase = Phase(meter, calls, instance, latency_s, args.procurify_rate or None)
+        phase.ledger = ledger
 
         def materialize(assets: list[Any], **run: Any) -> Any:
             return run_assets(assets, resources=resources, instance=instance, raise_on_error=False, **run)
@@ -370,6 +489,7 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
                 f"{spec.flow}: {figures['records_written']} written in {figures['seconds']} s",
                 file=sys.stderr,
             )
+        attribute_pulls(report["per_flow"])
         report["backfill_seconds"] = round(time.monotonic() - started, 1)
         report["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
         kit._guarded(report, "catch_up", lambda: _catch_up(phase, found, resources, ledger))

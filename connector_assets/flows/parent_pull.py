@@ -21,7 +21,9 @@ shown with the records it blocks). One its remap settles as never written (anoth
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +60,21 @@ PULL_COUNTS = (
     "parents_left",
     "written_after_pull",
 )
+
+
+# The parent flow whose records a pull is reading and writing, while it does (None otherwise): its calls are
+# that flow's work, done in another flow's step; what counts calls per flow (a bench) puts them there.
+PULLING: ContextVar[str | None] = ContextVar("parent_pull_flow", default=None)
+
+
+@contextmanager
+def pulling(parent: FlowSpec) -> Iterator[None]:
+    """The calls of the block are ``parent``'s (``PULLING``)."""
+    token = PULLING.set(parent.flow)
+    try:
+        yield
+    finally:
+        PULLING.reset(token)
 
 
 def pull_limit(environ: dict[str, str] | None = None) -> int:
@@ -152,7 +169,8 @@ class ParentPull:
             assert found is not None
             by_parent.setdefault(found[0], []).append(found[1])
         for parent, keys in by_parent.items():
-            self._pull(context, ledger, parent, keys, partition, counts)
+            with pulling(parent):
+                self._pull(context, ledger, parent, keys, partition, counts)
 
     def _never_seen(self, ledger: Ledger, depends_on: str) -> bool:
         """Whether ``depends_on``'s parent is unknown to the ledger beyond this step: not tried, and no open

@@ -5,6 +5,7 @@ docs/flows.md, "The write step's ledger work".
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -190,7 +191,8 @@ class PartitionWriter:
             self._work()
         else:
             with ThreadPoolExecutor(workers, thread_name_prefix=f"write-{self.spec.flow}") as pool:
-                futures = [pool.submit(self._work) for _ in range(workers)]
+                # Each worker in a copy of this thread's context (what ``parent_pull.PULLING`` says).
+                futures = [pool.submit(contextvars.copy_context().run, self._work) for _ in range(workers)]
                 errors = [f.exception() for f in futures]
             first = next((e for e in errors if e is not None), None)
             if first is not None:

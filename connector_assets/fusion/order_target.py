@@ -4,14 +4,16 @@ order, or brings an order up to date where Fusion allows; an integration subclas
 """
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar, Self
 
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import FlowSpec, Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.flows.values import text
 from connector_assets.fusion.draft_orders import draft_of, order_differences
 from connector_assets.fusion.values import order_status
+from connector_assets.runtime.run_reads import RunReads
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.fusion.key_batches import find_purchase_orders, purchase_orders_of_suppliers
 from connector_resources.fusion.session import DRAFT_STATUSES, in_unit
@@ -72,22 +74,16 @@ class FusionPurchaseOrders(SessionTarget):
 
     def _fingerprinted_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
         """``_fingerprinted`` for a chunk: the orders and drafts of its suppliers read in one list
-        (``purchase_orders_of_suppliers``) instead of two searches a record. Left to ``_fingerprinted``
-        alone: a record whose supplier site and unit another of the chunk shares (the order one creates
-        could be the other's match), a name with spaces around it (searched as given), several matches
-        (refused there, naming them)."""
+        (``purchase_orders_of_suppliers``) instead of two searches a record, read before any of the chunk is
+        created, so an order one record creates is never another's match. Left to ``_fingerprinted`` alone:
+        a name with spaces around it (searched as given), several matches, and an order two records of the
+        chunk both match (each refused there, naming them)."""
         sites = {r.source_key: self._site_of(r) for r in records}
-        shared = Counter(sites.values())
-        batched = [
-            r
-            for r in records
-            if shared[sites[r.source_key]] == 1
-            and all(name and name == name.strip() for name in sites[r.source_key][:2])
-        ]
+        batched = [r for r in records if all(n and n == n.strip() for n in sites[r.source_key][:2])]
         if not batched:
             return {}
         rows = purchase_orders_of_suppliers(self.session, [sites[r.source_key][0] for r in batched])
-        answer: dict[str, str | None] = {}
+        matched: dict[str, list[Mapping[str, Any]]] = {}
         for record in batched:
             supplier, site, unit = sites[record.source_key]
             candidates = [
@@ -97,9 +93,12 @@ class FusionPurchaseOrders(SessionTarget):
                 and str(row.get("SupplierSite")) == site
                 and in_unit(row, unit)
             ]
-            matches = self._matching(record, candidates)
-            if len(matches) <= 1:
-                answer[record.source_key] = str(matches[0]["POHeaderId"]) if matches else None
+            matched[record.source_key] = self._matching(record, candidates)
+        claimed = Counter(str(m["POHeaderId"]) for matches in matched.values() for m in matches)
+        answer: dict[str, str | None] = {}
+        for key, matches in matched.items():
+            if len(matches) <= 1 and all(claimed[str(m["POHeaderId"])] == 1 for m in matches):
+                answer[key] = str(matches[0]["POHeaderId"]) if matches else None
         return answer
 
     def _site_of(self, record: Mapped) -> tuple[str, str, str]:
@@ -177,11 +176,24 @@ class FusionPurchaseOrders(SessionTarget):
             named, notes = f"our order {ours}", ["Fusion's number not known", *notes]
         return f"{named} ({'; '.join(notes)})" if notes else named
 
+    run_id: str | None = None  # the run writing (``for_run``): its orders' numbers are kept for it
+
+    @classmethod
+    @contextmanager
+    def for_run(cls, context: Any, spec: FlowSpec | None = None) -> Iterator[Self]:
+        """On the run's Fusion session, knowing the run (``orders_for_run``: the numbers it creates)."""
+        with super().for_run(context, spec) as target:
+            target.run_id = getattr(getattr(context, "run", None), "run_id", None)
+            yield target
+
     def create(self, record: Mapped) -> str:
         created = self.session.create_draft_purchase_order(draft_of(record.body))
         header_id = str(created["POHeaderId"])
+        if self.run_id and _number_of(created)[0]:
+            orders_for_run(self.run_id)[header_id] = _number_of(created)
         try:
-            self.session.submit_draft_purchase_order(created)
+            # Only the POHeaderId is kept, and the create answered it: the submitted order is not read back.
+            self.session.submit_draft_purchase_order(created, read_back=False)
         except Exception as exc:
             found_by = "its number" if self.numbers_ours else "its supplier, site and lines"
             failed = RuntimeError(
@@ -234,7 +246,7 @@ class FusionPurchaseOrders(SessionTarget):
             )
             raise Refused(_conflict(sentence))
         if draft is not None:
-            self.session.submit_draft_purchase_order(draft)
+            self.session.submit_draft_purchase_order(draft, read_back=False)
 
     def _by_id(self, header_id: str) -> dict[str, Any] | None:
         """The order (else the draft) with this ``POHeaderId``, the id the ledger keeps for it: found
@@ -262,15 +274,52 @@ def _ambiguous(sentence: str) -> Refusal:
     return Refusal("ambiguous", sentence, {"system": "Fusion", "candidates": ""})
 
 
+# POHeaderId -> (OrderNumber, Description) as Fusion answered them in one run: the orders its write steps
+# created (the create's answer carries Fusion's number) and those an invoice step read. A run's invoices
+# step that pulls the orders its bills name, or maps several days naming one order, asks Fusion once.
+OrderNumbers = dict[str, tuple[str, str]]
+_RUN_ORDERS: RunReads[OrderNumbers] = RunReads(dict)
+
+
+def orders_for_run(run_id: str) -> OrderNumbers:
+    """The Fusion order numbers known in run ``run_id`` (see ``OrderNumbers``)."""
+    return _RUN_ORDERS(run_id)
+
+
 # A purchase order read by the ``POHeaderId`` a flow recorded, for a flow that matches an invoice to it. An
 # order not yet submitted is a draft (``purchase_orders`` answers 404 for it). The number read is the one
 # Fusion has: an invoice matched to a number Fusion lacks would be refused.
-def order_number_of(session: Any, header_id: str) -> tuple[str, str]:
+def order_number_of(session: Any, header_id: str, known: OrderNumbers | None = None) -> tuple[str, str]:
     """(``OrderNumber``, ``Description``) of order ``header_id``, trimmed; the number "" when Fusion has none
-    (yet), or no order or draft of that id."""
+    (yet), or no order or draft of that id. ``known``: the run's (``orders_for_run``), asked first, kept."""
+    if known is not None and str(header_id) in known:
+        return known[str(header_id)]
     try:
         record = session.get("purchase_orders", header_id)
     except FusionNotFoundError:  # a draft not yet submitted: read as a draft, by its id
         drafts = session.search("draft_purchase_orders", {"POHeaderId": int(header_id)})
         record = drafts[0] if drafts else {}
+    answer = _number_of(record)
+    if known is not None and answer[0]:
+        known[str(header_id)] = answer
+    return answer
+
+
+def read_order_numbers(session: Any, header_ids: Iterable[str], known: OrderNumbers) -> None:
+    """Read into ``known`` the numbers of the orders ``header_ids`` names that it lacks, by list
+    (``POHeaderId in (...)``, reference §2.2: ``IN_CHUNK`` ids a query), the orders first, then as drafts
+    those the orders lack: one or two reads for a day's invoices instead of one per order. An id neither
+    lists is left to ``order_number_of``, which says so."""
+    wanted = [i for i in dict.fromkeys(map(str, header_ids)) if i.isdigit() and i not in known]
+    for name in ("purchase_orders", "draft_purchase_orders"):
+        if not wanted:
+            return
+        for row in session.iter_in(name, "POHeaderId", wanted):
+            number = _number_of(row)
+            if number[0]:
+                known.setdefault(str(row.get("POHeaderId")), number)
+        wanted = [i for i in wanted if i not in known]
+
+
+def _number_of(record: Mapping[str, Any]) -> tuple[str, str]:
     return str(record.get("OrderNumber") or "").strip(), str(record.get("Description") or "").strip()

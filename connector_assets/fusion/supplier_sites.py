@@ -133,8 +133,11 @@ class SupplierSites:
         self._read.update({key: found.get(key, (None, [])) for key in wanted})
 
     def supplier(self, supplier_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        """The supplier record (None when Fusion has no supplier with this id) and its sites, cached."""
+        """The supplier record (None when Fusion has no supplier with this id) and its sites, cached; one
+        not read yet is read with its sites in one call (``read_many``), an id that is not a number by key
+        and sites apart."""
         key = text(supplier_id)
+        self.read_many([key])
         if key not in self._read:
             try:
                 record = self.session.get("suppliers", key)

@@ -925,9 +925,14 @@ class FusionSession(SaasSession):
 
     # -- actions ------------------------------------------------------------------------------------
 
-    def submit_draft_purchase_order(self, draft: Mapping[str, Any]) -> dict[str, Any]:
+    def submit_draft_purchase_order(
+        self, draft: Mapping[str, Any], *, read_back: bool = True
+    ) -> dict[str, Any]:
         """Submit a draft purchase order (``POST {draft self}/action/submit``, action media type) and
-        answer the order as re-read from ``purchaseOrders`` by ``POHeaderId``.
+        answer the order as re-read from ``purchaseOrders`` by ``POHeaderId``; with ``read_back`` False,
+        a submit the pod answered with its action result (2xx, ``{"result": ...}``: the action ran, a
+        refusal is a 4xx) answers the draft as submitted, ``StatusCode`` not known, without that read (a
+        caller keeping only the ``POHeaderId`` it already has, as a write target does: two calls an order).
 
         ``draft`` needs ``POHeaderId`` (the created draft, a found draft, or a staged order). Safe to
         call again after a lost answer or a crash: a submitted order leaves ``draftPurchaseOrders`` and
@@ -979,6 +984,11 @@ class FusionSession(SaasSession):
             log.info("fusion: %s: the submit answered %s; the order is submitted", label, type(exc).__name__)
             return done
         result = _action_result(response)
+        if not read_back:
+            log.info("fusion: submitted %s (%s; not read back)", label, result)
+            # The draft's own status and links no longer hold once it is submitted: left out, not guessed.
+            stale = ("StatusCode", "Status", "links")
+            return {**{k: v for k, v in drafts[0].items() if k not in stale}, "_submit_result": result}
         done = self._submitted_order(header_id)
         if done is None:
             raise FusionResponseError(

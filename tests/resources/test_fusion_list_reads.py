@@ -4,6 +4,9 @@
   one query, kept for the run (``suppliers_for_run``), answering what a supplier and a sites read each did;
 - the orders and drafts a chunk of fingerprinted purchase orders is matched against
   (``FusionPurchaseOrders.find_many``) in one query each, answering what ``_fingerprinted`` answers;
+- a draft submitted by a write target (``read_back=False``): its create and its submit, nothing read;
+- the Fusion numbers of the orders a day's invoices bill (``read_order_numbers``) in one list, kept for the
+  run (``orders_for_run``);
 - a chunk's invoices (``find_invoices``) in one query, answering what ``find_invoice`` answers, and the
   invoice target's ``create`` using it instead of its own search;
 - a draft the session just created, submitted without reading it back first;
@@ -23,7 +26,12 @@ from test_fusion_writes import a_draft
 
 from connector_assets.flows.core import Mapped
 from connector_assets.fusion.invoice_target import FusionInvoices
-from connector_assets.fusion.order_target import FusionPurchaseOrders
+from connector_assets.fusion.order_target import (
+    FusionPurchaseOrders,
+    order_number_of,
+    orders_for_run,
+    read_order_numbers,
+)
 from connector_assets.fusion.supplier_names import SupplierNames, list_of_replays
 from connector_assets.fusion.supplier_sites import SupplierSites, suppliers_for_run
 from connector_resources.fusion.key_batches import find_invoices
@@ -89,6 +97,7 @@ def test_a_chunk_of_fingerprinted_orders_is_matched_against_one_list_of_its_supp
         found = [session.search("purchase_orders", {"POHeaderId": o["POHeaderId"]})[0] for o in alone[:3]]
         records = [_order_record(session, f"known-{n}", o) for n, o in enumerate(found)]
         records.append(_order_record(session, "repriced", found[0], price_delta=1))  # same site as known-0
+        records.append(_order_record(session, "twin", found[0]))  # known-0's very lines: both match it
         other = session.search("purchase_orders", {"POHeaderId": fourth["POHeaderId"]})[0]
         records.append(_order_record(session, "changed", other, price_delta=7))
         target = FusionPurchaseOrders(session)
@@ -97,9 +106,12 @@ def test_a_chunk_of_fingerprinted_orders_is_matched_against_one_list_of_its_supp
         answer = target.find_many(records)
         after = pod.rest_gets("purchaseOrders"), pod.rest_gets("draftPurchaseOrders"), _line_reads(pod)
     assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 1, 0)
-    assert set(answer) == {"known-1", "known-2", "changed"}  # known-0 and repriced share a site: alone
+    # The list is read before any of the chunk is created: a record sharing a site is settled from it too
+    # (repriced: no match); an order two records both match is left to each one's own search (ambiguous).
+    assert set(answer) == {"known-1", "known-2", "repriced", "changed"}
     assert answer == {key: expected[key] for key in answer}
     assert answer["known-1"] == str(found[1]["POHeaderId"]) and answer["changed"] is None
+    assert answer["repriced"] is None
 
 
 def _line_reads(pod: Pod) -> int:
@@ -160,6 +172,42 @@ def test_a_draft_the_session_created_is_submitted_without_reading_it_back_first(
     assert order["StatusCode"] == again["StatusCode"] == "OPEN"
     submits = [k for k in pod.state()["calls"] if k.startswith("POST") and k.endswith("/action/submit")]
     assert sum(pod.state()["calls"][k] for k in submits) == 1
+
+
+def test_a_submit_not_read_back_is_two_calls_an_order_and_leaves_it_open(pod: Pod) -> None:
+    """What a write target sends (``read_back=False``): the create and the submit, nothing read; the order is
+    submitted all the same, and its status is left out of the answer rather than the draft's given."""
+    with pod.resource().session() as session:
+        before = pod.rest_gets("draftPurchaseOrders"), pod.rest_gets("purchaseOrders")
+        draft = session.create_draft_purchase_order(a_draft(pod, f"PFY-{uuid.uuid4().hex[:8].upper()}"))
+        answer = session.submit_draft_purchase_order(draft, read_back=False)
+        after = pod.rest_gets("draftPurchaseOrders"), pod.rest_gets("purchaseOrders")
+    assert after == before
+    assert answer["POHeaderId"] == draft["POHeaderId"] and answer["_submit_result"] == "SUCCESS"
+    assert "StatusCode" not in answer and "links" not in answer
+    assert pod.record("purchaseOrders", draft["POHeaderId"])["StatusCode"] == "OPEN"
+    submits = [k for k in pod.state()["calls"] if k.startswith("POST") and k.endswith("/action/submit")]
+    assert sum(pod.state()["calls"][k] for k in submits) == 1
+
+
+def test_invoiced_orders_numbers_are_read_in_one_list_and_kept_for_the_run(pod: Pod) -> None:
+    """``read_order_numbers``: the orders (and a draft the orders do not list) by ``POHeaderId in (...)``,
+    answering what ``order_number_of`` reads one by one; a number the run knows is not read again."""
+    pod.behaviour(drafts_in_purchase_orders=False)
+    orders = [o for o in pod.records("purchaseOrders") if o.get("OrderNumber")][:3]
+    with pod.resource().session() as session:
+        draft = session.create_draft_purchase_order(a_draft(pod, f"PFY-{uuid.uuid4().hex[:8].upper()}"))
+        ids = [str(o["POHeaderId"]) for o in orders] + [str(draft["POHeaderId"])]
+        expected = {i: order_number_of(session, i) for i in ids}
+        before = pod.rest_gets("purchaseOrders"), pod.rest_gets("draftPurchaseOrders")
+        known = orders_for_run(f"run-{uuid.uuid4().hex}")
+        read_order_numbers(session, [*ids, ids[0]], known)
+        listed = pod.rest_gets("purchaseOrders"), pod.rest_gets("draftPurchaseOrders")
+        again = {i: order_number_of(session, i, known) for i in ids}
+        after = pod.rest_gets("purchaseOrders"), pod.rest_gets("draftPurchaseOrders")
+    assert (listed[0] - before[0], listed[1] - before[1]) == (1, 1)  # the orders, then the draft left
+    assert after == listed and known == expected == again
+    assert expected[str(draft["POHeaderId"])][0] == draft["OrderNumber"]
 
 
 def test_once_the_supplier_list_is_read_names_are_looked_up_in_it_not_searched(pod: Pod) -> None:

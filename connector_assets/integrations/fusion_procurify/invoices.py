@@ -5,7 +5,7 @@ purchase order, then validated. Mapping: ``bill_mappers``; reads and the ledger'
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,20 +13,28 @@ from typing import Any
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.flow_run import run_partitions
 from connector_assets.flows.replays import Replay
 from connector_assets.fusion.invoice_target import INVOICE_CHECKS, FusionInvoices
 from connector_assets.fusion.missing_sites import site_or_hold
-from connector_assets.fusion.order_target import order_number_of
+from connector_assets.fusion.order_target import (
+    OrderNumbers,
+    order_number_of,
+    orders_for_run,
+    read_order_numbers,
+)
 from connector_assets.fusion.supplier_sites import Read, SupplierSite, SupplierSites, suppliers_for_run
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
-from connector_assets.procurify.bill_fields import bill_vendor_id, describe
+from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
 from connector_assets.procurify.bill_order_lines import BillOrderLines
 from connector_assets.procurify.bill_reads import BillWording, staged_bills
+from connector_assets.runtime.run_reads import first_in_run
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
+from connector_resources.error_kinds import ConnectorError
 from connector_resources.ledger import Ledger, dependency_key
-from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.procurify.errors import ProcurifyError, ProcurifyNotFoundError
 from connector_resources.refusals import Refusal, master_missing, source_invalid
 from connector_resources.said import Said, reworded
 
@@ -115,12 +123,15 @@ class BillReader(ApprovedBillReader):
         accounts: ChargeAccounts,
         rules: InvoiceRules,
         suppliers: Read | None = None,
+        orders: OrderNumbers | None = None,
     ) -> None:
         super().__init__(procurify, ledger, INVOICES_FLOW, rules.statuses, WORDING)
         self.procurify, self.fusion, self.accounts, self.rules = procurify, fusion, accounts, rules
         self.sites = SupplierSites(fusion, suppliers)
         self.order_lines = BillOrderLines(procurify)
         self._orders: dict[int, FusionOrder] = {}
+        # Fusion's order numbers the run knows (``orders_for_run``: those its steps created or read).
+        self.known_orders = orders
 
     def order(self, procurify_po: int) -> FusionOrder:
         """The Fusion order of a Procurify PO (read by the ``POHeaderId`` the purchase orders flow
@@ -130,12 +141,54 @@ class BillReader(ApprovedBillReader):
             xref = self.ledger.get_xref(INTEGRATION, ORDER_ENTITY, "procurify", key, "fusion")
             number, description = "", ""
             if xref is not None and xref.target_id:
-                number, description = order_number_of(self.fusion, xref.target_id)
+                number, description = order_number_of(self.fusion, xref.target_id, self.known_orders)
             if not number:
                 self._orders[procurify_po] = FusionOrder(None, dependency=order_dependency(procurify_po))
             else:
                 self._orders[procurify_po] = FusionOrder(number, description=description)
         return self._orders[procurify_po]
+
+    def settled(
+        self,
+        bills: Iterable[tuple[Mapping[str, Any], datetime]],
+        *,
+        run_id: str | None,
+        partition: str | None,
+    ) -> Iterator[Mapped | Rejected]:
+        """The bills' records (``ApprovedBillReader.settled``), the Fusion orders they bill read first in
+        lists (``read_orders_ahead``) when the run keeps them."""
+        bills = list(bills)
+        if self.known_orders is not None:
+            self.read_orders_ahead(bill for bill, _ in bills)
+        return super().settled(bills, run_id=run_id, partition=partition)
+
+    def read_orders_ahead(self, bills: Iterable[Mapping[str, Any]]) -> None:
+        """Read the Fusion numbers of the orders ``bills`` bill in lists (``read_order_numbers``) before
+        they are mapped one by one. Only bills the mapping reads in full anyway (approved, not sent, not
+        exported elsewhere: ``approved_full_bill``) are read here, kept for it (``full``); their POs are those
+        ``added_purchase_orders`` names (one named by UUID read once, kept for the mapping as well). A read
+        that fails is left to the bill's own mapping, which queues it."""
+        assert self.known_orders is not None
+        header_ids: list[str] = []
+        for bill in bills:
+            bill_uuid = str(bill.get("uuid") or "")
+            if status_code(bill) not in self.rules.statuses or bill.get("last_export_date"):
+                continue
+            if not bill_uuid or self.posted(bill_uuid) is not None:
+                continue
+            try:
+                full = self.full.get(bill_uuid) or self.procurify.get("bills", bill_uuid)
+                self.full[bill_uuid] = full
+                added = full.get("added_purchase_orders") or []
+                pos = {po for entry in added if (po := self.order_lines.added_po(entry)) is not None}
+            except (ProcurifyError, ConnectorError):
+                continue
+            for po in pos:
+                key = po_source_key(po)
+                xref = self.ledger.get_xref(INTEGRATION, ORDER_ENTITY, "procurify", key, "fusion")
+                if xref is not None and xref.target_id:
+                    header_ids.append(xref.target_id)
+        read_order_numbers(self.fusion, header_ids, self.known_orders)
 
     def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
         full = {**full, "uuid": bill_uuid}
@@ -193,9 +246,15 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     ledger = resources.ledger.get()
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
         # Fusion's suppliers read once per run (``suppliers_for_run``), those of the day's bills in one list.
-        reader = BillReader(procurify, fusion, ledger, accounts, rules, suppliers_for_run(context.run.run_id))
-        read_paired_suppliers(reader.sites, ledger, (bill_vendor_id(bill) for bill, _ in bills))
-        yield from reader.settled(bills, run_id=context.run.run_id, partition=partition)
+        run_id = context.run.run_id
+        reader = BillReader(
+            procurify, fusion, ledger, accounts, rules, suppliers_for_run(run_id), orders_for_run(run_id)
+        )
+        # On the run's first day, the suppliers of every day's bills at once (the list is per run).
+        days = run_partitions(context) if first_in_run(context, INVOICES_FLOW.flow) else [partition]
+        staged = (bill for day in days for bill, _ in staged_bills(resources.staging, BILLS_ASSET, day))
+        read_paired_suppliers(reader.sites, ledger, (bill_vendor_id(bill) for bill in staged))
+        yield from reader.settled(bills, run_id=run_id, partition=partition)
 
 
 def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -205,8 +264,18 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     rules = InvoiceRules.from_settings()
     accounts = ChargeAccounts.load(resources.staging, restage=True)
     ledger = resources.ledger.get()
+    run_id = getattr(getattr(context, "run", None), "run_id", None)  # a write step's, after a pull
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        reader = BillReader(procurify, fusion, ledger, accounts, rules)
+        # In a run, its suppliers and Fusion orders are the run's (read once); a replay reads its own.
+        reader = BillReader(
+            procurify,
+            fusion,
+            ledger,
+            accounts,
+            rules,
+            suppliers_for_run(str(run_id)) if run_id else None,
+            orders_for_run(str(run_id)) if run_id else None,
+        )
         yield from reader.replayed(keys, lambda key: procurify.get("bills", key), STATUSES_ENV)
 
 

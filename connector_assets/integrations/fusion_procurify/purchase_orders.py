@@ -16,6 +16,7 @@ from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.fusion.supplier_sites import suppliers_for_run
 from connector_assets.procurify.order_fields import id_of
 from connector_assets.procurify.order_reads import latest_staged, requisitions_for_run
+from connector_assets.runtime.run_reads import first_in_run
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 
@@ -82,8 +83,10 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
         # Requisitions and Fusion's suppliers read once per run, not per day.
         reader = _reader(resources, procurify, fusion, restage=False, run_id=run_id)
-        vendors = (id_of(row.get("pref_vendor")) for row in staged)
-        read_paired_suppliers(reader.sites, reader.ledger, vendors)
+        # On the run's first day, the suppliers of every day's orders at once (the list is per run).
+        days = run_partitions(context) if first_in_run(context, PURCHASE_ORDERS_FLOW.flow) else [partition]
+        ahead = (row for day in days for row in latest_staged(resources.staging, asset, day, key))
+        read_paired_suppliers(reader.sites, reader.ledger, (id_of(row.get("pref_vendor")) for row in ahead))
         if source == "purchase_orders":
             # The requisitions read whole once a run when that costs less than a list per paired vendor.
             run = (latest_staged(resources.staging, asset, d, key) for d in run_partitions(context))
@@ -110,10 +113,18 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
     pairs and sites (replay)."""
     resources = context.resources
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        reader = _reader(resources, procurify, fusion, restage=True)
+        # Inside a run (a write step pulling the orders its records wait for) the run's reads are shared:
+        # a supplier its mapping step read is not read again per order.
+        reader = _reader(resources, procurify, fusion, restage=True, run_id=_run_of(context))
         records = (record for key in keys for record in _order_by_key(reader, key))
         # A skip is audited here and not passed on.
         yield from skips_audited(PURCHASE_ORDERS_FLOW, reader.ledger, records, run_id=None, partition=None)
+
+
+def _run_of(context: Any) -> str | None:
+    """The run a remap reads in (a write step's pull), None outside one (a replay on its own)."""
+    run_id = getattr(getattr(context, "run", None), "run_id", None)
+    return str(run_id) if run_id else None
 
 
 class ProcurifyOrdersInFusion(FusionPurchaseOrders):

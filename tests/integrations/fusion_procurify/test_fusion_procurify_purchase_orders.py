@@ -394,9 +394,9 @@ def test_a_failed_submit_names_the_draft_by_the_number_fusion_gave_it(
     world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     submit = FusionSession.submit_draft_purchase_order
 
-    def refused(session: FusionSession, draft: Any) -> Any:
+    def refused(session: FusionSession, draft: Any, **options: Any) -> Any:
         world.fusion_faults(fail_next=1, fail_next_status=400)  # the pod refuses the submit's first call
-        return submit(session, draft)
+        return submit(session, draft, **options)
 
     monkeypatch.setattr(FusionSession, "submit_draft_purchase_order", refused)
     _sync(world)
