@@ -10,20 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .app import create_app
-from .settings import ApiClient, CalloutSettings, CalloutSubscription, CoupaSandboxSettings, FaultSettings
+from .settings import CoupaSandboxSettings
 
 SETTINGS = CoupaSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
 
-__all__ = [
-    "SETTINGS",
-    "ApiClient",
-    "CalloutSettings",
-    "CalloutSubscription",
-    "CoupaSandboxSettings",
-    "FaultSettings",
-    "create_app",
-    "run_in_thread",
-]
+__all__ = ["SETTINGS", "CoupaSandboxSettings", "create_app", "run_in_thread"]
 
 
 def run_in_thread(settings: CoupaSandboxSettings | None = None) -> tuple[str, Callable[[], None]]:

@@ -10,19 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .app import create_app
-from .settings import FaultSettings, JdeSandboxSettings, PeriodSettings, SandboxUser
+from .settings import JdeSandboxSettings
 
 SETTINGS = JdeSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
 
-__all__ = [
-    "SETTINGS",
-    "FaultSettings",
-    "JdeSandboxSettings",
-    "PeriodSettings",
-    "SandboxUser",
-    "create_app",
-    "run_in_thread",
-]
+__all__ = ["SETTINGS", "JdeSandboxSettings", "create_app", "run_in_thread"]
 
 
 def run_in_thread(settings: JdeSandboxSettings) -> tuple[str, Callable[[], None]]:

@@ -10,30 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .app import create_app
-from .settings import (
-    ClientApp,
-    CompanySpec,
-    FaultSettings,
-    ProcoreSandboxSettings,
-    RateLimitSettings,
-    VariantSettings,
-    WebhookSettings,
-)
+from .settings import ProcoreSandboxSettings
 
 SETTINGS = ProcoreSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
 
-__all__ = [
-    "SETTINGS",
-    "ClientApp",
-    "CompanySpec",
-    "FaultSettings",
-    "ProcoreSandboxSettings",
-    "RateLimitSettings",
-    "VariantSettings",
-    "WebhookSettings",
-    "create_app",
-    "run_in_thread",
-]
+__all__ = ["SETTINGS", "ProcoreSandboxSettings", "create_app", "run_in_thread"]
 
 
 def run_in_thread(settings: ProcoreSandboxSettings | None = None) -> tuple[str, Callable[[], None]]:
