@@ -1,7 +1,6 @@
 """Coupa Core API simulator (written from ``docs/reference/coupa.md`` only).
 
-It shares no code or models with ml-connector's client: it is the yardstick the client is measured
-against. README.md in this folder documents routes, settings, admin endpoints and every choice made
+README.md in this folder documents routes, settings, admin endpoints and every choice made
 where the reference is unconfirmed.
 """
 

@@ -1,7 +1,6 @@
 """JD Edwards EnterpriseOne AIS server simulator (written from ``docs/reference/jde-ais.md`` only).
 
-It shares no code or models with ml-connector's client: it is the yardstick the client is measured
-against. See README.md in this folder for routes, settings and the choices made where the reference
+See README.md in this folder for routes, settings and the choices made where the reference
 is unconfirmed.
 """
 

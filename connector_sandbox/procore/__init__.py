@@ -1,7 +1,6 @@
 """Procore REST API simulator (written from ``docs/reference/procore.md`` only).
 
-It shares no code or models with ml-connector's client: it is the yardstick the client is measured
-against. See README.md in this folder for routes, settings, admin endpoints and the choices made where
+See README.md in this folder for routes, settings, admin endpoints and the choices made where
 the reference is unconfirmed.
 """
 
