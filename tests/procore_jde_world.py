@@ -47,9 +47,10 @@ from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings
-from connector_sandbox.procore import ClientApp, ProcoreSandboxSettings, RateLimitSettings
-from connector_sandbox.procore.settings import DEFAULT_CLIENT
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais.settings import PeriodSettings
+from connector_sandbox.procore import ProcoreSandboxSettings
+from connector_sandbox.procore.settings import DEFAULT_CLIENT, ClientApp, RateLimitSettings
 
 INTEGRATION = "procore_jde"
 PACKAGE = "connector_assets.integrations.procore_jde"

@@ -16,7 +16,8 @@ from connector_resources.fusion import FusionResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.procore import ProcoreResource
 from connector_resources.procurify import ProcurifyResource
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings
+from connector_sandbox.procore import ProcoreSandboxSettings
+from connector_sandbox.procore.settings import RateLimitSettings
 
 LOGINS: dict[type, dict[str, Any]] = {
     JdeAisResource: {

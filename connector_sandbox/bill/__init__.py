@@ -1,7 +1,6 @@
 """BILL (bill.com) v3 API simulator, written from ``docs/reference/bill.md`` only.
 
-It shares no code or models with ml-connector's client: it is the yardstick the client is measured
-against. README.md in this folder documents routes, settings, operator routes and every choice made
+README.md in this folder documents routes, settings, operator routes and every choice made
 where the reference is unconfirmed.
 """
 

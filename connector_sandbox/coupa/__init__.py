@@ -1,7 +1,6 @@
 """Coupa Core API simulator (written from ``docs/reference/coupa.md`` only).
 
-It shares no code or models with ml-connector's client: it is the yardstick the client is measured
-against. README.md in this folder documents routes, settings, admin endpoints and every choice made
+README.md in this folder documents routes, settings, admin endpoints and every choice made
 where the reference is unconfirmed.
 """
 
@@ -10,20 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .app import create_app
-from .settings import ApiClient, CalloutSettings, CalloutSubscription, CoupaSandboxSettings, FaultSettings
+from .settings import CoupaSandboxSettings
 
 SETTINGS = CoupaSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
 
-__all__ = [
-    "SETTINGS",
-    "ApiClient",
-    "CalloutSettings",
-    "CalloutSubscription",
-    "CoupaSandboxSettings",
-    "FaultSettings",
-    "create_app",
-    "run_in_thread",
-]
+__all__ = ["SETTINGS", "CoupaSandboxSettings", "create_app", "run_in_thread"]
 
 
 def run_in_thread(settings: CoupaSandboxSettings | None = None) -> tuple[str, Callable[[], None]]:

@@ -1,7 +1,6 @@
 """JD Edwards EnterpriseOne AIS server simulator (written from ``docs/reference/jde-ais.md`` only).
 
-It shares no code or models with ml-connector's client: it is the yardstick the client is measured
-against. See README.md in this folder for routes, settings and the choices made where the reference
+See README.md in this folder for routes, settings and the choices made where the reference
 is unconfirmed.
 """
 
@@ -10,19 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .app import create_app
-from .settings import FaultSettings, JdeSandboxSettings, PeriodSettings, SandboxUser
+from .settings import JdeSandboxSettings
 
 SETTINGS = JdeSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
 
-__all__ = [
-    "SETTINGS",
-    "FaultSettings",
-    "JdeSandboxSettings",
-    "PeriodSettings",
-    "SandboxUser",
-    "create_app",
-    "run_in_thread",
-]
+__all__ = ["SETTINGS", "JdeSandboxSettings", "create_app", "run_in_thread"]
 
 
 def run_in_thread(settings: JdeSandboxSettings) -> tuple[str, Callable[[], None]]:

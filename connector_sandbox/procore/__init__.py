@@ -1,7 +1,6 @@
 """Procore REST API simulator (written from ``docs/reference/procore.md`` only).
 
-It shares no code or models with ml-connector's client: it is the yardstick the client is measured
-against. See README.md in this folder for routes, settings, admin endpoints and the choices made where
+See README.md in this folder for routes, settings, admin endpoints and the choices made where
 the reference is unconfirmed.
 """
 
@@ -10,30 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .app import create_app
-from .settings import (
-    ClientApp,
-    CompanySpec,
-    FaultSettings,
-    ProcoreSandboxSettings,
-    RateLimitSettings,
-    VariantSettings,
-    WebhookSettings,
-)
+from .settings import ProcoreSandboxSettings
 
 SETTINGS = ProcoreSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
 
-__all__ = [
-    "SETTINGS",
-    "ClientApp",
-    "CompanySpec",
-    "FaultSettings",
-    "ProcoreSandboxSettings",
-    "RateLimitSettings",
-    "VariantSettings",
-    "WebhookSettings",
-    "create_app",
-    "run_in_thread",
-]
+__all__ = ["SETTINGS", "ProcoreSandboxSettings", "create_app", "run_in_thread"]
 
 
 def run_in_thread(settings: ProcoreSandboxSettings | None = None) -> tuple[str, Callable[[], None]]:

@@ -525,6 +525,23 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
     return rendered
 
 
+def _work_to_date(row: Row, amounts: dict[str, int]) -> Row:
+    """The work and stored materials of a contract item to date, as the contract item list and the
+    invoice detail both write them (the SDK's two models share these fields)."""
+    return {
+        "item_type": "contract_item",
+        "description_of_work": row["description"],
+        "scheduled_value": cents(row["scheduled_value_cents"]),
+        "work_completed_from_previous_application": cents(row["previous_work_cents"]),
+        "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
+        "materials_presently_stored": cents(amounts["stored"]),
+        "total_completed_and_stored_to_date": cents(amounts["to_date"]),
+        "total_completed_and_stored_to_date_percent": _percent(
+            amounts["to_date"], row["scheduled_value_cents"]
+        ),
+    }
+
+
 def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
     """Contract items with the fields Procore's list of them has (the SDK's model of
     ``/requisitions/{id}/contract_items``): retainage as work before, work this period and materials
@@ -537,16 +554,7 @@ def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
         rendered.append(
             {
                 **_columns(row, "id", "line_item_id", "cost_code_id"),
-                "item_type": "contract_item",
-                "description_of_work": row["description"],
-                "scheduled_value": cents(row["scheduled_value_cents"]),
-                "work_completed_from_previous_application": cents(row["previous_work_cents"]),
-                "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
-                "materials_presently_stored": cents(amounts["stored"]),
-                "total_completed_and_stored_to_date": cents(amounts["to_date"]),
-                "total_completed_and_stored_to_date_percent": _percent(
-                    amounts["to_date"], row["scheduled_value_cents"]
-                ),
+                **_work_to_date(row, amounts),
                 "work_completed_retainage_from_previous_application": cents(amounts["previous_retainage"]),
                 "work_completed_retainage_retained_this_period": cents(amounts["work_retainage"]),
                 "work_completed_retainage_percent_this_period": percent,
@@ -572,16 +580,7 @@ def requisition_detail(store: Store, rows: list[Row]) -> list[Row]:
             {
                 **_columns(row, "id", "cost_code_id"),
                 "item_number": number,
-                "item_type": "contract_item",
-                "description_of_work": row["description"],
-                "scheduled_value": cents(row["scheduled_value_cents"]),
-                "work_completed_from_previous_application": cents(row["previous_work_cents"]),
-                "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
-                "materials_presently_stored": cents(amounts["stored"]),
-                "total_completed_and_stored_to_date": cents(amounts["to_date"]),
-                "total_completed_and_stored_to_date_percent": _percent(
-                    amounts["to_date"], row["scheduled_value_cents"]
-                ),
+                **_work_to_date(row, amounts),
                 "balance_to_finish": cents(row["scheduled_value_cents"] - amounts["to_date"]),
                 "work_completed_retainage_from_previous_application": cents(amounts["previous_retainage"]),
                 "work_completed_retainage_retained_this_period": cents(amounts["work_retainage"]),

@@ -1,7 +1,6 @@
 """Procurify API simulator (written from ``docs/reference/procurify.md`` only).
 
-It shares no code or models with ml-connector's client: it is the yardstick the client is measured
-against. See README.md in this folder for routes, settings, operator routes and the choices made
+See README.md in this folder for routes, settings, operator routes and the choices made
 where the reference is unconfirmed.
 """
 

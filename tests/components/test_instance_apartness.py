@@ -122,6 +122,17 @@ def test_a_procore_company_of_its_own_parts_two_procore_jde_instances():
         ).parts
 
 
+def _apart_reads(own: IntegrationType) -> dict[AssetKey, set[AssetKey]]:
+    """What each asset of ``own`` reads, once ``own`` is found apart from its package's original (the two
+    named by their instances); the instance's connection is forgotten after, for the tests after this one."""
+    try:
+        assert [i.instance for i in named_apart([own, type(own)()])] == [own.integration, own.name]
+        assets = [a for a in integration_definitions(own.parts).assets or () if hasattr(a, "asset_deps")]
+    finally:
+        configured_settings.forget()
+    return {key: parents for asset in assets for key, parents in asset.asset_deps.items()}
+
+
 def test_a_procurify_account_of_its_own_parts_two_jde_procurify_instances_and_stages_what_they_read():
     with pytest.raises(ValueError, match=r"give one a connection of its own \(procurify\)"):
         named_apart([components.JdeProcurify(), components.JdeProcurify(name="jde_procurify_same")])
@@ -131,16 +142,8 @@ def test_a_procurify_account_of_its_own_parts_two_jde_procurify_instances_and_st
     with pytest.raises(ValueError, match="jde_procurify_own .* both keep long_address_prefix 'PFY'"):
         named_apart([components.JdeProcurify(), kept])
     own = components.JdeProcurify(name="jde_procurify_own", connections=account, long_address_prefix="PFYB")
-    try:
-        assert [i.instance for i in named_apart([own, components.JdeProcurify()])] == [
-            "jde_procurify",
-            "jde_procurify_own",
-        ]
-        assets = [a for a in integration_definitions(own.parts).assets or () if hasattr(a, "asset_deps")]
-    finally:
-        configured_settings.forget()  # the instance's connection, for the tests after this one
+    deps = _apart_reads(own)
     # Procurify's records its flows read are staged through its own connection, as its own assets.
-    deps = {key: parents for asset in assets for key, parents in asset.asset_deps.items()}
     keys = {key.to_user_string() for key in deps}
     staged = {"procurify_bills", "procurify_payments", "procurify_purchase_orders", "procurify_requisitions"}
     assert {f"jde_procurify_own/{name}" for name in staged} <= keys
@@ -165,16 +168,8 @@ def test_a_procurify_account_of_its_own_parts_two_fusion_procurify_instances_int
     with pytest.raises(ValueError, match="keep order_prefix 'PFY' and 'PFYR', which can make one key"):
         named_apart([components.FusionProcurify(), meets])
     own = components.FusionProcurify(name="fusion_procurify_own", connections=account, order_prefix="PFYB")
-    try:
-        assert [i.instance for i in named_apart([own, components.FusionProcurify()])] == [
-            "fusion_procurify",
-            "fusion_procurify_own",
-        ]
-        assets = [a for a in integration_definitions(own.parts).assets or () if hasattr(a, "asset_deps")]
-    finally:
-        configured_settings.forget()  # the instance's connection, for the tests after this one
+    deps = _apart_reads(own)
     # Procurify's records its flows read, whole or by day, are staged through its own connection.
-    deps = {key: parents for asset in assets for key, parents in asset.asset_deps.items()}
     staged = {"bills", "purchase_orders", "requisitions", "account_codes", "departments"}
     assert {AssetKey(["fusion_procurify_own", f"procurify_{name}"]) for name in staged} <= set(deps)
     read = deps[AssetKey(["fusion_procurify_own", "account_codes_mapped"])]

@@ -23,7 +23,8 @@ import requests
 from connector_resources.ledger import Ledger
 from connector_resources.webhooks import WebhookRejected, coupa_source, create_receiver
 from connector_resources.webhooks.configured import configured_sources
-from connector_sandbox.coupa import CoupaSandboxSettings, FaultSettings, run_in_thread
+from connector_sandbox.coupa import CoupaSandboxSettings, run_in_thread
+from connector_sandbox.coupa.settings import FaultSettings
 from connector_sandbox.serve import serve_in_thread
 
 pytestmark = pytest.mark.timeout(120)

@@ -51,7 +51,8 @@ from connector_resources.jde import (
     row_updated_at,
 )
 from connector_resources.token_store import release_process_tokens
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, create_app
+from connector_sandbox.jde_ais import JdeSandboxSettings, create_app
+from connector_sandbox.jde_ais.settings import PeriodSettings
 from connector_sandbox.serve import serve_in_thread
 
 US_USER, US_PASSWORD = "INTEGR8", "integr8-sandbox"

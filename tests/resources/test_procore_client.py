@@ -36,7 +36,8 @@ from connector_resources.procore import (
     ProcoreValidationError,
     register_procore_ping,
 )
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+from connector_sandbox.procore import ProcoreSandboxSettings, create_app
+from connector_sandbox.procore.settings import RateLimitSettings
 from connector_sandbox.serve import serve_in_thread
 
 COMPANY = 4264807

@@ -22,7 +22,8 @@ from connector_resources.procore import (
     ProcoreNotFoundError,
     ProcoreResource,
 )
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
+from connector_sandbox.procore import ProcoreSandboxSettings, run_in_thread
+from connector_sandbox.procore.settings import RateLimitSettings
 
 pytestmark = pytest.mark.timeout(600)  # a simulator seeded per test: load 15 too
 

@@ -19,7 +19,8 @@ from connector_assets.procore.commitment_requisitions import has_approved_requis
 from connector_assets.procore.document_reads import ProjectLabels, RequisitionReads, step_kept
 from connector_resources.procore import ProcoreResource
 from connector_resources.procore import session as session_module
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
+from connector_sandbox.procore import ProcoreSandboxSettings, run_in_thread
+from connector_sandbox.procore.settings import RateLimitSettings
 
 pytestmark = pytest.mark.timeout(600)  # a simulator seeded per test: load 15 too
 

@@ -24,7 +24,8 @@ from sandbox_logins import on_simulator, unthrottled_procore
 
 from connector_resources.ledger import Ledger
 from connector_resources.webhooks import bill_source, coupa_source, create_receiver, procore_source
-from connector_sandbox.coupa import CoupaSandboxSettings, FaultSettings, run_in_thread
+from connector_sandbox.coupa import CoupaSandboxSettings, run_in_thread
+from connector_sandbox.coupa.settings import FaultSettings
 from connector_sandbox.serve import serve_in_thread
 
 COUPA_SECRET = "whsec-fresh-5b1e"

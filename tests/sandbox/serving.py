@@ -47,6 +47,7 @@ def served_jde_open_in_february(client: Callable[[str], Any]) -> Iterator[Any]:
     February 2025, where the tests that post documents date them (so the companies are open there): yields
     ``client(base)``."""
     from connector_sandbox import jde_ais
+    from connector_sandbox.jde_ais.settings import PeriodSettings
 
-    periods = jde_ais.PeriodSettings(current_period_date=dt.date(2025, 2, 1))
+    periods = PeriodSettings(current_period_date=dt.date(2025, 2, 1))
     yield from served(jde_ais.run_in_thread(jde_ais.JdeSandboxSettings(scale=0.02, periods=periods)), client)

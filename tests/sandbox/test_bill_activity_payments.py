@@ -6,29 +6,18 @@ every round."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import requests
 
-from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.bill.testing import SandboxHandle, running
+from connector_sandbox.bill.testing import SandboxHandle
 
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxHandle]:
-    with running(BillSandboxSettings(scale=0.01)) as handle:
-        yield handle
-
-
-@pytest.fixture(autouse=True)
-def _defaults(sandbox: SandboxHandle) -> Iterator[None]:
-    yield
-    sandbox.restore_defaults()
+BILL_SETTINGS = {"scale": 0.01}  # the `bill` fixture's (tests/sandbox/conftest.py)
 
 
 def api(bill: SandboxHandle, session: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -64,33 +53,33 @@ def a_bill_through_the_api(bill: SandboxHandle, session: str) -> dict[str, Any]:
     return api(bill, session, "POST", "/v3/bills", json=body)
 
 
-def test_with_api_bills_only_the_bills_a_client_created_are_paid_then_settled(sandbox: SandboxHandle) -> None:
-    sandbox.settings(activity_pays="api_bills")
-    session = sandbox.login()
-    seeded = scheduled(sandbox, session)
+def test_with_api_bills_only_the_bills_a_client_created_are_paid_then_settled(bill: SandboxHandle) -> None:
+    bill.settings(activity_pays="api_bills")
+    session = bill.login()
+    seeded = scheduled(bill, session)
     assert seeded, "the seed schedules payments of its own bills"
-    created = a_bill_through_the_api(sandbox, session)
+    created = a_bill_through_the_api(bill, session)
 
-    paid = sandbox.activity(new_payments=5, cleared_payments=100, failed_payments=100)
+    paid = bill.activity(new_payments=5, cleared_payments=100, failed_payments=100)
     [payment_id] = paid["changed"]["payments.updated"]  # the one API bill scheduled; no seeded one settled
-    payment = api(sandbox, session, "GET", f"/v3/payments/{payment_id}")
+    payment = api(bill, session, "GET", f"/v3/payments/{payment_id}")
     assert payment["billId"] == created["id"] and payment["singleStatus"] == "SCHEDULED"
-    assert scheduled(sandbox, session) == seeded | {payment_id}
+    assert scheduled(bill, session) == seeded | {payment_id}
 
-    sandbox.activity(cleared_payments=100)
-    assert api(sandbox, session, "GET", f"/v3/payments/{payment_id}")["singleStatus"] == "CLEARED"
-    assert api(sandbox, session, "GET", f"/v3/bills/{created['id']}")["paymentStatus"] == "PAID"
-    assert scheduled(sandbox, session) == seeded  # the seed's own payments still wait
+    bill.activity(cleared_payments=100)
+    assert api(bill, session, "GET", f"/v3/payments/{payment_id}")["singleStatus"] == "CLEARED"
+    assert api(bill, session, "GET", f"/v3/bills/{created['id']}")["paymentStatus"] == "PAID"
+    assert scheduled(bill, session) == seeded  # the seed's own payments still wait
 
 
-def test_by_default_any_bill_is_paid_and_settled(sandbox: SandboxHandle) -> None:
-    session = sandbox.login()
-    seeded = scheduled(sandbox, session)
-    paid = sandbox.activity(new_payments=2)
+def test_by_default_any_bill_is_paid_and_settled(bill: SandboxHandle) -> None:
+    session = bill.login()
+    seeded = scheduled(bill, session)
+    paid = bill.activity(new_payments=2)
     made = set(paid["changed"]["payments.updated"])
-    assert len(made) == 2 and scheduled(sandbox, session) == seeded | made
-    sandbox.activity(cleared_payments=100)
-    assert scheduled(sandbox, session) == set()
+    assert len(made) == 2 and scheduled(bill, session) == seeded | made
+    bill.activity(cleared_payments=100)
+    assert scheduled(bill, session) == set()
 
 
 def _running(key: str, root: str) -> SimpleNamespace:
@@ -99,16 +88,16 @@ def _running(key: str, root: str) -> SimpleNamespace:
 
 
 def test_make_devs_jde_bill_set_up_picks_api_bills_on_the_embedded_sandboxes_only(
-    sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+    bill: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from connector_assets.integrations.jde_bill.sandbox import set_up
 
-    both = [_running("bill", sandbox.root), _running("jde_ais", "http://127.0.0.1:9")]  # JDE is not asked
+    both = [_running("bill", bill.root), _running("jde_ais", "http://127.0.0.1:9")]  # JDE is not asked
     monkeypatch.setenv("ML_JDE_ENVIRONMENT", "JPD920")  # a real JDE is configured
     assert set_up(both, "sqlite://") == {}
     assert set_up(both[:1], "sqlite://") == {}  # or only BILL runs
-    assert sandbox.settings()["activity_pays"] == "any"
+    assert bill.settings()["activity_pays"] == "any"
 
     monkeypatch.delenv("ML_JDE_ENVIRONMENT")
     assert set_up(both, "sqlite://") == {"activity_pays": "api_bills"}
-    assert sandbox.settings()["activity_pays"] == "api_bills"
+    assert bill.settings()["activity_pays"] == "api_bills"

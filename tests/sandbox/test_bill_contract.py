@@ -26,26 +26,21 @@ from jsonschema import Draft202012Validator
 from sandbox_logins import LOGINS, on_simulator
 
 from connector_resources.bill import BillResource, BillValidationError, forget_sessions
-from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.bill.contract import BILL_ANSWER, CONTRACT
-from connector_sandbox.bill.testing import SandboxHandle, running
+from connector_sandbox.bill.testing import SandboxHandle
 from connector_sandbox.contracts import obj, string
 
 ORG = LOGINS[BillResource]["organization_id"]
 
 
-@pytest.fixture(scope="module")
-def bill() -> Iterator[SandboxHandle]:
-    with running(BillSandboxSettings(scale=0.02)) as handle:
-        yield handle
+BILL_SETTINGS = {"scale": 0.02}  # the `bill` fixture's (tests/sandbox/conftest.py)
 
 
 @pytest.fixture(autouse=True)
-def _fresh(bill: SandboxHandle) -> Iterator[None]:
+def _fresh() -> Iterator[None]:
     forget_sessions()
     yield
     forget_sessions()
-    bill.restore_defaults()
 
 
 def client(bill: SandboxHandle) -> BillResource:

@@ -22,7 +22,8 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from connector_sandbox.coupa import CoupaSandboxSettings, FaultSettings, run_in_thread
+from connector_sandbox.coupa import CoupaSandboxSettings, run_in_thread
+from connector_sandbox.coupa.settings import FaultSettings
 
 from .serving import served
 

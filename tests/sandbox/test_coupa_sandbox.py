@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 import requests
 
-from connector_sandbox.coupa import ApiClient, CoupaSandboxSettings, FaultSettings, run_in_thread
+from connector_sandbox.coupa import CoupaSandboxSettings, run_in_thread
 from connector_sandbox.coupa.faults import RateLimiter
+from connector_sandbox.coupa.settings import ApiClient, FaultSettings
 
 from .faults import answers_no_sooner_than
 from .serving import served

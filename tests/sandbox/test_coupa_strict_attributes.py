@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from connector_sandbox.coupa import CoupaSandboxSettings, FaultSettings, run_in_thread
+from connector_sandbox.coupa import CoupaSandboxSettings, run_in_thread
+from connector_sandbox.coupa.settings import FaultSettings
 
 from .serving import served
 from .test_coupa_sandbox import Sandbox, simulators_own_checks  # noqa: F401  (autouse fixture)

@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 import requests
 
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings
+from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.activity import process_voucher_batches
 from connector_sandbox.jde_ais.currency import set_rate
+from connector_sandbox.jde_ais.settings import PeriodSettings
 from connector_sandbox.jde_ais.state import SandboxState
 from tests.sandbox.test_jde_ais_sandbox import Sandbox as Served
 from tests.sandbox.test_jde_ais_sandbox import (

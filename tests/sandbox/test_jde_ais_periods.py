@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.jde_ais.settings import PeriodSettings
 from tests.sandbox.test_jde_ais_sandbox import Sandbox as Served
 from tests.sandbox.test_jde_ais_sandbox import _first_error, _orchestrate, browse, grid, login
 

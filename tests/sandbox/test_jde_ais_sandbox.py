@@ -1321,34 +1321,22 @@ def test_next_page_time_interval_says_whether_the_server_drips(
     sandbox: Sandbox, contract_breaches: Any
 ) -> None:
     token = login(sandbox)
+
+    def paged(**interval: Any) -> requests.Response:
+        """A browse of F4311 asking the server to page (40 rows), with ``nextPageTimeInterval`` if given."""
+        return browse(
+            sandbox, token, "F4311", ["DOCO"], maxPageSize="40", enableNextPageProcessing=True, **interval
+        )
+
     open_before, dripping_before = _open_sets(sandbox)
     for interval in (None, 0, 1000, "1000", 5000):
-        extra = {} if interval is None else {"nextPageTimeInterval": interval}
-        answer = browse(
-            sandbox, token, "F4311", ["DOCO"], maxPageSize="40", enableNextPageProcessing=True, **extra
-        )
+        answer = paged() if interval is None else paged(nextPageTimeInterval=interval)
         assert grid(answer, "F4311")["summary"]["moreRecords"] is True
     # Omitted: every 5 s in the background; 1000 ms or less: never; more: for that long (Oracle).
     assert _open_sets(sandbox) == (open_before + 5, dripping_before + 2)
     sandbox.faults(result_set_timeout_seconds=2)
-    too_long = browse(
-        sandbox,
-        token,
-        "F4311",
-        ["DOCO"],
-        maxPageSize="40",
-        enableNextPageProcessing=True,
-        nextPageTimeInterval=2000,
-    )
+    too_long = paged(nextPageTimeInterval=2000)
     assert too_long.status_code == 400 and "nextPageTimeInterval" in too_long.json()["message"]
-    not_a_number = browse(
-        sandbox,
-        token,
-        "F4311",
-        ["DOCO"],
-        maxPageSize="40",
-        enableNextPageProcessing=True,
-        nextPageTimeInterval="soon",
-    )
+    not_a_number = paged(nextPageTimeInterval="soon")
     assert not_a_number.status_code == 400
     assert ["nextPageTimeInterval" in b.words for b in contract_breaches.seen()] == [True]

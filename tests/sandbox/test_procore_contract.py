@@ -15,8 +15,9 @@ from sandbox_logins import client_credentials_token
 
 from connector_assets.procore.requisition_amounts import line_payable
 from connector_resources.procore import ProcoreResource, ProcoreValidationError
-from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, create_app
+from connector_sandbox.procore import ProcoreSandboxSettings, create_app
 from connector_sandbox.procore.contract import CONTRACT, facts
+from connector_sandbox.procore.settings import RateLimitSettings
 from connector_sandbox.serve import serve_in_thread
 from sandbox.serving import served
 

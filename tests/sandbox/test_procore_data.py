@@ -15,10 +15,11 @@ from collections.abc import Iterator
 import pytest
 from pydantic import ValidationError
 
-from connector_sandbox.procore import ClientApp, CompanySpec, ProcoreSandboxSettings, RateLimitSettings
+from connector_sandbox.procore import ProcoreSandboxSettings
 from connector_sandbox.procore.clock import RangeError, parse_range
 from connector_sandbox.procore.ratelimit import RateLimiter
 from connector_sandbox.procore.seed import SeedPlan, seed
+from connector_sandbox.procore.settings import ClientApp, CompanySpec, RateLimitSettings
 from connector_sandbox.procore.store import SCHEMA, Store
 from connector_sandbox.procore.vocabulary import MAX_LENGTHS, SIGNATURE_VENDORS
 

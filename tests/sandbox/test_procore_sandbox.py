@@ -24,12 +24,8 @@ from typing import Any
 import pytest
 import requests
 
-from connector_sandbox.procore import (
-    ProcoreSandboxSettings,
-    RateLimitSettings,
-    WebhookSettings,
-    run_in_thread,
-)
+from connector_sandbox.procore import ProcoreSandboxSettings, run_in_thread
+from connector_sandbox.procore.settings import RateLimitSettings, WebhookSettings
 
 from .faults import answers_no_sooner_than
 from .serving import served

@@ -25,7 +25,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from waiting import load, named, wait_until
 
-from connector_sandbox.procore import WebhookSettings, run_in_thread
+from connector_sandbox.procore import run_in_thread
+from connector_sandbox.procore.settings import WebhookSettings
 from connector_sandbox.serve import serve_in_thread
 from tests.sandbox.test_procore_sandbox import COMPANY, V1, Sandbox, fast_settings, vendors_active
 

@@ -15,7 +15,8 @@ from connector_assets.flows.core import Mapped
 from connector_assets.jde.purchase_orders import PurchaseOrders
 from connector_assets.jde.targets import Suppliers
 from connector_resources.jde import JdeAisResource
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.jde_ais.settings import PeriodSettings
 from tests.sandbox.serving import served
 
 DATASERVICE = "POST /jderest/v2/dataservice"

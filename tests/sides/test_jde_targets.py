@@ -12,7 +12,8 @@ from connector_assets.flows.core import Created, Mapped
 from connector_assets.jde.periods import CompanyCurrencyUnknown
 from connector_assets.jde.targets import BatchKey, JdeRefused, JournalBatches, Suppliers, VoucherChanged
 from connector_resources.jde import JdeAisResource
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.jde_ais.settings import PeriodSettings
 from tests.sandbox.serving import served
 
 

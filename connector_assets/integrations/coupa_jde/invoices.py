@@ -23,7 +23,7 @@ from connector_assets.flows.export_marks import ExportMark
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.flows.replays import Replay, Resources
+from connector_assets.flows.replays import OutsideChecks, Replay, ReplayTarget, Resources
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.batch_bodies import LedgerLine, OrderReference, voucher_batch_body, voucher_fields
@@ -466,13 +466,13 @@ def newer_in_coupa(spec: FlowSpec, item: QueueItem, ledger: Ledger) -> str:
     return ""
 
 
-# Read from Coupa again and mapped with today's tables; given JDE alone, the queued payload is written unless
-# Coupa has a newer version. Sweeps: every JDE flow's (``JDE_CHECKS``) and the release of invoices held for
-# their supplier's JDE number.
-REPLAY = Replay(
-    VoucherBatches.for_replay,
-    outside=(*JDE_CHECKS, supplier_checks),
-    source="coupa",
-    superseded=newer_in_coupa,
-)
+def coupa_replay(target: ReplayTarget, sweep: OutsideChecks) -> Replay:
+    """A Coupa -> JDE flow's replay: read from Coupa again and mapped with today's tables; given JDE alone,
+    the queued payload is written unless Coupa has a newer version. Sweeps: every JDE flow's
+    (``JDE_CHECKS``), then the flow's own ``sweep``."""
+    return Replay(target, outside=(*JDE_CHECKS, sweep), source="coupa", superseded=newer_in_coupa)
+
+
+# The flow's own sweep releases the invoices held for their supplier's JDE number.
+REPLAY = coupa_replay(VoucherBatches.for_replay, supplier_checks)
 FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY, inbox=INVOICES_SOURCE)

@@ -19,11 +19,9 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.export_marks import ExportMark
 from connector_assets.flows.record_models import matching, record_model
-from connector_assets.flows.replays import Replay
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.batch_bodies import payment_inputs
 from connector_assets.jde.tables import AP_LEDGER
-from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.ledger import Ledger
@@ -32,7 +30,7 @@ from connector_resources.refusals import refused, source_invalid
 from .batch_keys import BatchKey, voucher_remark
 from .coupa_side import PAYMENTS_SOURCE, own_payment_assets
 from .integration import INTEGRATION, ROUTE
-from .invoices import INVOICES_FLOW, newer_in_coupa
+from .invoices import INVOICES_FLOW, coupa_replay
 from .marks import coupa_export_marks
 
 # Coupa's documented ERP export of Coupa Pay starts at payment_initiated: the money is committed from then
@@ -215,10 +213,5 @@ payment_assets = [
 # Replayed as the invoices are (read from Coupa again, or the queued payload given JDE alone). Payments held
 # until R04110ZA has made their invoice's batch a voucher, on a closed JDE period or for a record JDE lacks
 # are released on the JDE the replays write with.
-REPLAY = Replay(
-    VoucherPayments.for_replay,
-    outside=(*JDE_CHECKS, unprocessed_checks),
-    source="coupa",
-    superseded=newer_in_coupa,
-)
+REPLAY = coupa_replay(VoucherPayments.for_replay, unprocessed_checks)
 FLOW = Flow(PAYMENTS_FLOW, payment_assets, replay=REPLAY, inbox=PAYMENTS_SOURCE)
