@@ -7,22 +7,26 @@ Run by hand (not by pytest), every integration or the ones named:
 
 Each integration's backfill profile (``bench/backfill_profiles/``) runs at the tracker's standard setting
 (``STANDARD``: scale 0.5, 10 days, 20 ms latencies, rate limits and the clients' own pacing off, the
-phases that write nothing skipped where the profile can skip them), each in a process of its own. Calls
-are put on the flow whose step made them: every HTTP call of the process sent with the API's credentials
-(logins, token requests and logouts apart, as in every profile) is put on the Dagster step that ran when
-it started (``backfill.calls_on_steps``), and a step on its flow: the flow's own steps, and a step every
-one of whose flows in the run is that one flow (a source read only it needs, a mark after its write).
-Steps several flows share (a source table two flows read) are the integration's "shared" row. Records
-written are each flow's write-step counts summed over every run of the profile (create, update, adopt,
-as the profiles count them, and parents its step pulled); replays outside a run (the catch-ups) and runs
-without a flow (staging the lookups, reconciliation) are left out, their calls counted in the JSON.
+phases that write nothing skipped where the profile can skip them), each in a process of its own.
 
-The floors (``FLOORS``) are the vendors' documented APIs: per flow, the calls a record needs in its
-target and in its source at the least, with the reason and the reference section. Where one call can
-carry many records the floor is one call per batch (``Floor.batch``) and depends on how many records the
-run wrote; a bulk endpoint that is all-or-nothing (BILL's) is named but not counted, as one refused
-record would fail its whole batch. The raw figures, with each profile's own report, are written to
-``bench/.data/floors-<date>-<commit>.json`` (not committed).
+Calls are put on the flow whose step made them. Every HTTP call of the process sent with the API's
+credentials (logins, token requests and logouts apart, as every profile counts) is put on the Dagster step
+that ran when it started (``backfill.calls_on_steps``), and the step on a flow: a flow's own steps are its,
+and so is a step that serves that flow alone in its run (a source read only it needs, a mark after its
+write). Steps several flows share (a source table two flows read) are the integration's "shared" row.
+Records written are the write steps' counts summed over every run of the profile (create, update and adopt,
+as the profiles count them, and the parents a step pulled for its held records); replays outside a run
+(the catch-ups) and runs without a flow (staging the lookups, reconciliation) are left out of the table,
+their calls counted in the JSON.
+
+The floors (``FLOORS``, the one place they are kept) are the vendors' documented APIs: per flow, the calls a
+record needs in its target and in its source at the least, each with its reason and the section of
+``docs/reference/<system>.md`` that documents it. Where one call carries many records the floor is one call
+per batch (``Floor.batch``), so it depends on how many records the run wrote; a bulk endpoint that is all
+or nothing (BILL's) is named but not counted, as one refused record would fail its whole batch.
+
+The raw figures, with each profile's own report, go to ``bench/.data/floors-<date>-<commit>.json`` (not
+committed); ``--from`` prints the table of such a file again, with the floors as they are now.
 """
 
 from __future__ import annotations
@@ -128,8 +132,8 @@ FLOORS: dict[str, tuple[Floor, Floor | None]] = {
     "jde_bill_vendors": (
         Floor(
             1,
-            "BILL: one POST /v3/vendors (or PATCH) a vendor (§2.6; /bulk takes 20 all-or-nothing); "
-            "one login a session (§2.1)",
+            "BILL: one POST /v3/vendors (or PATCH) a vendor (§2.6: /v3/vendors/bulk takes 20, all or "
+            "nothing, 0.05 a vendor while none is refused); one login a session (§2.1)",
         ),
         JDE_PAGES,
     ),
@@ -465,7 +469,9 @@ def rows(measured: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _name(system: str) -> str:
-    return NAMES.get(system.lower(), system.capitalize())
+    """A system's name in the table, from a flow's (``FlowSpec``) or a client's (``HttpClient``) name."""
+    system = {client: flow for flow, client in CLIENTS.items()}.get(system, system).lower()
+    return NAMES.get(system, system.capitalize())
 
 
 def _client(system: str) -> str:
@@ -477,7 +483,7 @@ def _per(calls: int | None, records: int) -> float | None:
 
 
 def _over(measured: float | None, floor: float | None) -> float | None:
-    return round(measured - floor, 2) if measured is not None and floor is not None else None
+    return round(measured - floor, 2) + 0.0 if measured is not None and floor is not None else None
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
@@ -501,8 +507,8 @@ def _cells(row: dict[str, Any]) -> list[str]:
     """A row's cells: a flow's figures, or the calls of the steps an integration's flows share."""
     if "shared_calls" in row:
         calls = sorted(row["shared_calls"].items())
-        per = ", ".join(f"{system} {_show(_per(n, row['records']))}" for system, n in calls)
-        total = ", ".join(f"{n} {system}" for system, n in calls)
+        per = ", ".join(f"{_name(system)} {_show(_per(n, row['records']))}" for system, n in calls)
+        total = ", ".join(f"{n} {_name(system)}" for system, n in calls)
         return [row["integration"], row["flow"], f"{row['records']} (its flows')", f"{per} ({total})"] + [
             ""
         ] * 5
@@ -552,10 +558,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--out", type=Path, help="the raw JSON's file (bench/.data/floors-<date>-<commit>.json)"
     )
+    parser.add_argument(
+        "--from", dest="saved", type=Path, help="print the table of an earlier run's raw JSON"
+    )
     parser.add_argument("--one", choices=sorted(STANDARD), help=argparse.SUPPRESS)  # a child's integration
     args = parser.parse_args(argv)
     if args.one:  # a child process (``_child``): its figures to ``--out``
         args.out.write_text(json.dumps(measure(args.one), default=str))
+        return
+    if args.saved:
+        print(markdown(json.loads(args.saved.read_text())["integrations"]))
         return
     integrations = args.integration or sorted(STANDARD)
     commit = subprocess.run(
