@@ -89,18 +89,21 @@ class Floor:
     """The fewest calls a flow's records need in one system: ``per_record`` calls each, and one call per
     ``batch`` records on top (a list page, a batch upsert); ``why`` says which documented calls."""
 
-    per_record: float
+    per_record: float | None
     why: str
     batch: int | None = None
 
     def of(self, records: int) -> float | None:
-        """The floor per record for a run that wrote ``records``."""
-        if not records:
+        """The floor per record for a run that wrote ``records`` (None: no records, or no floor known)."""
+        if not records or self.per_record is None:
             return None
         return self.per_record + (math.ceil(records / self.batch) / records if self.batch else 0.0)
 
 
-# The reasons name the reference section (``reference/<vendor>.md``) that documents the calls.
+# A flow not in ``FLOORS`` yet (a new one): its figures are shown without a floor, saying so.
+UNKNOWN = Floor(None, "no floor yet: give the flow one in bench/floors.py's FLOORS")
+
+# Each reason names the system and the section of its ``docs/reference/<system>.md`` that documents the calls.
 JDE_PAGES = Floor(0, "JDE: data-service browse pages, 2,000 rows a page (AIS §2.5)", batch=2000)
 
 
@@ -435,7 +438,7 @@ def rows(measured: dict[str, Any]) -> list[dict[str, Any]]:
         pulled = counts[PULLED]
         written = records + pulled
         total_records += written
-        target, source = FLOORS[flow]
+        target, source = FLOORS.get(flow, (UNKNOWN, UNKNOWN))
         to_target = calls[_client(spec.target_system)]
         from_source = calls[_client(spec.source_system)] if source is not None else None
         row: dict[str, Any] = {
