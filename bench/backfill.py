@@ -147,6 +147,18 @@ def main(argv: list[str] | None = None) -> None:
     first.add_argument("--profile", choices=PROFILES)
     known, _ = first.parse_known_args(argv)
     profile = load(known.profile) if known.profile else None
+    args = arguments(profile).parse_args(argv)  # without a profile: its help, or the error naming them
+    assert profile is not None
+    report = run_profile(profile, args)
+    print(json.dumps(report, indent=2, default=str))
+    if profile.markdown is not None:
+        print()
+        print(profile.markdown(report))
+
+
+def arguments(profile: Profile | None) -> argparse.ArgumentParser:
+    """The command line of ``profile`` (every profile's ``--profile``, ``--scale`` and ``--days``, then its
+    own options); without one, the parser whose help names the profiles."""
     parser = argparse.ArgumentParser(
         description=(profile.doc if profile else __doc__).splitlines()[0],
         epilog=profile.doc if profile else __doc__,
@@ -157,18 +169,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=30, help="days before today to backfill")
     if profile is not None:
         profile.options(parser)
-    args = parser.parse_args(argv)  # without a profile: its help, or the error that names the profiles
-    assert profile is not None
+    return parser
+
+
+def run_profile(profile: Profile, args: argparse.Namespace) -> dict[str, Any]:
+    """``profile`` run with ``args`` on its simulators, started for it and stopped after: its report."""
     with started(profile.simulators, args.scale) as sandboxes:
         keep_sessions_as_deployed(sandboxes.workdir)
         report = profile.run(args, sandboxes)
-        print(json.dumps(report, indent=2, default=str))
-        if profile.markdown is not None:
-            print()
-            print(profile.markdown(report))
         from connector_resources.token_store import release_process_tokens
 
         release_process_tokens()  # the process's exit logouts, while the simulators still answer
+    return report
 
 
 def keep_sessions_as_deployed(workdir: Path) -> None:
