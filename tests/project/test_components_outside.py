@@ -150,8 +150,8 @@ def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project
 def _two_organizations_world(home: Path) -> Iterator[None]:
     """The JD Edwards simulator and a BILL simulator holding both instances' organizations, served on their
     sandbox ports under a free base (``ML_SANDBOX_PORT_BASE`` set for the block), data under ``home``."""
-    from connector_sandbox.bill import BillSandboxSettings, Organization, create_app
-    from connector_sandbox.bill.settings import DEFAULT_ORGANIZATIONS
+    from connector_sandbox.bill import BillSandboxSettings, create_app
+    from connector_sandbox.bill.settings import DEFAULT_ORGANIZATIONS, Organization
     from connector_sandbox.registry import SANDBOXES
     from connector_sandbox.serve import serve_in_thread
 
