@@ -249,6 +249,22 @@ def stop(proc: subprocess.Popen, seconds: float = 30) -> None:
     proc.wait(timeout=seconds)
 
 
+@contextmanager
+def served(
+    module: str, scale: float, extra: Iterable[str] = (), ready: str = "/sandbox/state"
+) -> Iterator[str]:
+    """One simulator in a process of its own on a free port, up (``ready`` answers) until the block ends:
+    its base URL. A bench that measures one system serves it so; ``run`` serves several at once."""
+    port = _port()
+    proc = _serve(module, port, scale, list(extra))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(url + ready, proc)
+        yield url
+    finally:
+        stop(proc)
+
+
 def print_report(report: dict[str, Any], markdown: Callable[[dict[str, Any]], str]) -> None:
     """A bench's answer: the report as JSON, then as markdown for the README."""
     print(json.dumps(report, indent=2))

@@ -49,7 +49,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from backfill import _port, _serve, _wait, command, print_report, stop  # noqa: E402
+from backfill import command, print_report, served  # noqa: E402
 
 CLIENT_ID = "ml-connector-sandbox"  # the simulator's seeded OAuth client (connector_sandbox/coupa/README.md)
 CLIENT_SECRET = "sandbox-coupa-secret"
@@ -157,55 +157,48 @@ def main() -> None:
         peer_missing = f"peer side skipped: coupa-async-client is not installed (bench only: {PEER_INSTALL})"
     else:
         peer_missing = ""
-    workdir = tempfile.TemporaryDirectory()
-    port = _port()
-    db_path = os.path.join(workdir.name, "coupa.sqlite")
-    proc = _serve("connector_sandbox.coupa", port, args.scale, ["--db-path", db_path])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(f"{url}/sandbox/state", proc)
-        faults = {
-            "latency_ms": args.latency_ms,
-            "rate_limit_enabled": True,
-            "rate_limit_per_second": 25,
-            "rate_limit_burst": 20,
-        }
-        requests.post(f"{url}/sandbox/faults", json=faults, timeout=10).raise_for_status()
-        seeded = requests.get(f"{url}/sandbox/state", timeout=10).json()["row_counts"]["invoices"]
-        end = datetime.now(UTC).replace(microsecond=0)
-        start = end - timedelta(days=3 * 365)  # every seeded invoice (a year of history)
-        sim = Simulator(url)
-        cold = timed(sim, lambda: ours_once(url, start, end, cold=True))
-        warm = [timed(sim, lambda: ours_once(url, start, end, cold=False)) for _ in range(args.repeats)]
-        peer = (
-            []
-            if peer_missing
-            else [timed(sim, lambda: peer_once(url, start, end)) for _ in range(args.repeats)]
-        )
-        report: dict[str, Any] = {
-            "command": command(),
-            "invoices_seeded": seeded,
-            "window": [_stamp(start), _stamp(end)],
-            "latency_ms": args.latency_ms,
-            "simulator_limit": "25 requests/s, burst 20",
-            "load_average": os.getloadavg(),
-            "ours_cold": {**summary([cold]), "session_open_s": cold["session_open_s"]},
-            "ours_warm": {
-                **summary(warm),
-                "session_open_s": [r["session_open_s"] for r in warm],
-                "in_id_order": all(r["in_id_order"] for r in warm),
-                "pacing_wait_s": [r["pacing_wait_s"] for r in warm],
-            },
-            "peer": summary(peer) if peer else peer_missing,
-        }
-        if peer:
-            peer_median = report["peer"]["median_s"]
-            report["ratio_peer_over_ours_warm"] = round(peer_median / report["ours_warm"]["median_s"], 2)
-            report["ratio_peer_over_ours_cold"] = round(peer_median / report["ours_cold"]["median_s"], 2)
-        print_report(report, markdown)
-    finally:
-        stop(proc)
-        workdir.cleanup()
+    with tempfile.TemporaryDirectory() as workdir:
+        db_path = os.path.join(workdir, "coupa.sqlite")
+        with served("connector_sandbox.coupa", args.scale, ["--db-path", db_path]) as url:
+            faults = {
+                "latency_ms": args.latency_ms,
+                "rate_limit_enabled": True,
+                "rate_limit_per_second": 25,
+                "rate_limit_burst": 20,
+            }
+            requests.post(f"{url}/sandbox/faults", json=faults, timeout=10).raise_for_status()
+            seeded = requests.get(f"{url}/sandbox/state", timeout=10).json()["row_counts"]["invoices"]
+            end = datetime.now(UTC).replace(microsecond=0)
+            start = end - timedelta(days=3 * 365)  # every seeded invoice (a year of history)
+            sim = Simulator(url)
+            cold = timed(sim, lambda: ours_once(url, start, end, cold=True))
+            warm = [timed(sim, lambda: ours_once(url, start, end, cold=False)) for _ in range(args.repeats)]
+            peer = (
+                []
+                if peer_missing
+                else [timed(sim, lambda: peer_once(url, start, end)) for _ in range(args.repeats)]
+            )
+            report: dict[str, Any] = {
+                "command": command(),
+                "invoices_seeded": seeded,
+                "window": [_stamp(start), _stamp(end)],
+                "latency_ms": args.latency_ms,
+                "simulator_limit": "25 requests/s, burst 20",
+                "load_average": os.getloadavg(),
+                "ours_cold": {**summary([cold]), "session_open_s": cold["session_open_s"]},
+                "ours_warm": {
+                    **summary(warm),
+                    "session_open_s": [r["session_open_s"] for r in warm],
+                    "in_id_order": all(r["in_id_order"] for r in warm),
+                    "pacing_wait_s": [r["pacing_wait_s"] for r in warm],
+                },
+                "peer": summary(peer) if peer else peer_missing,
+            }
+            if peer:
+                peer_median = report["peer"]["median_s"]
+                report["ratio_peer_over_ours_warm"] = round(peer_median / report["ours_warm"]["median_s"], 2)
+                report["ratio_peer_over_ours_cold"] = round(peer_median / report["ours_cold"]["median_s"], 2)
+            print_report(report, markdown)
 
 
 def markdown(report: dict[str, Any]) -> str:

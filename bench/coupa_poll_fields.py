@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from backfill import _port, _serve, _wait, print_report, stop  # the sibling bench's simulator helpers
+from backfill import print_report, served  # the sibling bench's simulator helpers
 
 
 def _within(trimmed: Any, whole: Any) -> bool:
@@ -133,11 +133,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=121)
     parser.add_argument("--scale", type=float, default=0.75)
     args = parser.parse_args()
-    port = _port()
-    base = f"http://127.0.0.1:{port}"
-    coupa = _serve("connector_sandbox.coupa", port, args.scale, [])
-    try:
-        _wait(f"{base}/sandbox/state", coupa)
+    with served("connector_sandbox.coupa", args.scale) as base:
         no_limit = {"rate_limit_enabled": False}
         requests.post(f"{base}/sandbox/faults", json=no_limit, timeout=10).raise_for_status()
         today = datetime.now(UTC).date()
@@ -145,8 +141,6 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as workdir:
             os.environ.setdefault("DAGSTER_HOME", workdir)
             print_report(run(base, days, Path(workdir)), markdown)
-    finally:
-        stop(coupa)
 
 
 if __name__ == "__main__":

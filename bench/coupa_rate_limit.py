@@ -43,7 +43,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from backfill import _port, _serve, _wait, command, print_report, stop  # noqa: E402
+from backfill import command, print_report, served  # noqa: E402
 
 CLIENT_ID, CLIENT_SECRET = "ml-connector-sandbox", "sandbox-coupa-secret"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -147,33 +147,28 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.5, help="simulator data (0.5: 951 invoices)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each load (medians reported)")
     args = parser.parse_args()
-    workdir = tempfile.TemporaryDirectory()
-    port = _port()
-    proc = _serve(
-        "connector_sandbox.coupa", port, args.scale, ["--db-path", os.path.join(workdir.name, "coupa.sqlite")]
-    )
-    sim = Simulator(f"http://127.0.0.1:{port}")
-    try:
-        _wait(f"{sim.url}/sandbox/state", proc)
-        load_before = os.getloadavg()
-        loads = {
-            "sustained": [sustained(sim) for _ in range(args.repeats)],
-            "read": [read(sim, server_rate=25, server_burst=20, latency_ms=60) for _ in range(args.repeats)],
-            "stricter": [
-                read(sim, server_rate=8, server_burst=4, latency_ms=20, rate_burst=4, read_workers=4)
-                for _ in range(args.repeats)
-            ],
-        }
-        report = {
-            "command": command(),
-            "load_average_before": load_before,
-            "load_average_after": os.getloadavg(),
-            **{name: medians(runs) for name, runs in loads.items()},
-        }
-        print_report(report, markdown)
-    finally:
-        stop(proc)
-        workdir.cleanup()
+    with tempfile.TemporaryDirectory() as workdir:
+        db_path = os.path.join(workdir, "coupa.sqlite")
+        with served("connector_sandbox.coupa", args.scale, ["--db-path", db_path]) as url:
+            sim = Simulator(url)
+            load_before = os.getloadavg()
+            loads = {
+                "sustained": [sustained(sim) for _ in range(args.repeats)],
+                "read": [
+                    read(sim, server_rate=25, server_burst=20, latency_ms=60) for _ in range(args.repeats)
+                ],
+                "stricter": [
+                    read(sim, server_rate=8, server_burst=4, latency_ms=20, rate_burst=4, read_workers=4)
+                    for _ in range(args.repeats)
+                ],
+            }
+            report = {
+                "command": command(),
+                "load_average_before": load_before,
+                "load_average_after": os.getloadavg(),
+                **{name: medians(runs) for name, runs in loads.items()},
+            }
+            print_report(report, markdown)
 
 
 def markdown(report: dict[str, Any]) -> str:

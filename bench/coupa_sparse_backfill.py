@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from backfill import _port, _serve, _wait  # the sibling bench: simulators in their own processes
+from backfill import served  # the sibling bench: simulators in their own processes
 
 INVOICES = "GET /api/invoices"
 
@@ -139,11 +139,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.75)
     parser.add_argument("--latency-ms", type=int, default=20)
     args = parser.parse_args()
-    port = _port()
-    base = f"http://127.0.0.1:{port}"
-    coupa = _serve("connector_sandbox.coupa", port, args.scale, [])
-    try:
-        _wait(f"{base}/sandbox/state", coupa)
+    with served("connector_sandbox.coupa", args.scale) as base:
         requests.post(
             f"{base}/sandbox/faults", json={"latency_ms": args.latency_ms}, timeout=10
         ).raise_for_status()
@@ -152,9 +148,6 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as workdir:
             os.environ.setdefault("DAGSTER_HOME", workdir)
             print(json.dumps(run(base, days, Path(workdir)), indent=2))
-    finally:
-        coupa.terminate()
-        coupa.wait(timeout=30)
 
 
 if __name__ == "__main__":

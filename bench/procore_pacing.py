@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the sandbox accounts every test logs in with
 sys.path.insert(0, str(ROOT / "bench"))
 
-from backfill import _port, _serve, _wait, command, print_report, stop  # noqa: E402
+from backfill import command, print_report, served  # noqa: E402
 from sandbox_logins import on_simulator  # noqa: E402
 
 
@@ -179,11 +179,7 @@ def main() -> None:
         "hourly_limit": args.hourly,
         "hourly_window_seconds": 3600.0,
     }
-    port = _port()
-    proc = _serve("connector_sandbox.procore", port, args.scale, [])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(f"{url}/sandbox/state", proc)
+    with served("connector_sandbox.procore", args.scale) as url:
         settings = {"rate_limits": limits, "faults": {"latency_ms": args.latency_ms}}
         requests.post(f"{url}/sandbox/settings", json=settings, timeout=10).raise_for_status()
         report: dict[str, Any] = {
@@ -195,8 +191,6 @@ def main() -> None:
             "runs": [one_way(url, args.calls, way, limits) for way in args.ways],
         }
         print_report(report, markdown)
-    finally:
-        stop(proc)
 
 
 def markdown(report: dict[str, Any]) -> str:
