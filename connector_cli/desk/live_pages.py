@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from connector_cli.desk.guard import Refused, check_action
+from connector_cli.desk.guard import CSRF_FIELD, Refused, check_action, form_text
 from connector_cli.desk.identity import becoming_admin
 from connector_cli.live.dagster_ui import DagsterUI, DagsterUnreachable
 from connector_cli.live.running import what_runs
@@ -70,7 +70,7 @@ def routes(desk: Any) -> list[Route]:
         form = await request.form()
         who = desk.who(request)
         try:
-            check_action(request, who, form.get("csrf"), switch=True)
+            check_action(request, who, form_text(form, CSRF_FIELD), switch=True)
         except Refused as refusal:
             return desk.refused(request, refusal, who)
         integration, verb = request.path_params["integration"], request.path_params["verb"]
