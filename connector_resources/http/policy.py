@@ -152,7 +152,7 @@ def transport_failure_kind(exc: requests.RequestException) -> TransportKind:
 def _never_connected(exc: BaseException) -> bool:
     """True when urllib3 failed while opening the socket (NewConnectionError covers refusals/DNS)."""
     seen: set[int] = set()
-    stack: list[Any] = [exc]
+    stack: list[object] = [exc]
     while stack:
         current = stack.pop()
         if current is None or id(current) in seen:
