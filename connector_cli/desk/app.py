@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -121,7 +121,15 @@ def desk_filter(ledger: Ledger, fields: Mapping[str, str | UploadFile]) -> Queue
     )
 
 
-def queued_views(item: QueueItem) -> dict[str, str]:
+class QueuedViews(TypedDict):
+    """What the item page shows of a queued record's payload (``queued_views``), each as JSON text."""
+
+    body: str
+    matched_on: str
+    payload: str
+
+
+def queued_views(item: QueueItem) -> QueuedViews:
     """What the queue kept of the record, as the clerk reads it (secrets masked): a record refused at its
     write kept the body we would send and what it is matched on; one refused before (its mapping) kept the
     record as read, and has no body until its cause is fixed and it is mapped again; one refused as it was
