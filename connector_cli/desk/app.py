@@ -105,7 +105,8 @@ def desk_filter(ledger: Ledger, fields: Mapping[str, str | UploadFile]) -> Queue
     long a wait is normal, the synced records held items still wait for, the close windows long ended and
     the records held on one that needs a person; reads the ledger."""
     view = chosen_view(fields)
-    plain = QueueFilter(*(str(fields.get(k, "") or "") for k in FILTER_FIELDS))
+    integration, flow, state, search, day, kind = (str(fields.get(k, "") or "") for k in FILTER_FIELDS)
+    plain = QueueFilter(integration, flow, state, search, day, kind)
     if view == "all":
         return plain
     hours = views.wait_hours()
