@@ -60,11 +60,12 @@ dev: $(VENV)/.installed
 	$(BIN)/ml-connector dev $(DEV_ARGS)
 
 # lint-imports: the import contracts in pyproject.toml ([tool.importlinter]), e.g. no integration package
-# imports another.
+# imports another. basedpyright: the static type check ([tool.basedpyright]; about a minute on 2 cores).
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo --no-cache
+	$(BIN)/basedpyright --pythonpath $(BIN)/python
 
 # The suite runs on PYTEST_WORKERS processes (pytest-xdist), each test file on one worker so its shared
 # simulators start once. Most tests wait on loopback HTTP and Dagster subprocesses (2 workers kept the two

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from connector_assets.runtime import dagster_compat
 from connector_cli.dev_shutdown import DAEMON_STOPPED
@@ -35,7 +35,9 @@ def shorten_backfill_loop() -> int | None:
     controller = dagster_compat.daemon_controller()
     if controller is None:
         return None
-    controller.DEFAULT_DAEMON_INTERVAL_SECONDS = seconds
+    # A module constant of Dagster's, set on purpose (dagster_compat checked it is there): typed as a plain
+    # module, whose attributes a checker cannot know.
+    controller.DEFAULT_DAEMON_INTERVAL_SECONDS = seconds  # pyright: ignore[reportAttributeAccessIssue]
     return seconds
 
 
@@ -60,7 +62,12 @@ def say_when_stopped() -> bool:
         or not hasattr(cli, "interrupt_on_ipc_shutdown_message")
     ):
         return False
-    cli.interrupt_on_ipc_shutdown_message = lambda pipe_fd: watching_shutdown_pipe(pipe_fd, word, interrupt)
+
+    def interrupt_on_shutdown(pipe_fd: int) -> AbstractContextManager[None]:
+        return watching_shutdown_pipe(pipe_fd, word, interrupt)
+
+    # Dagster's function, replaced on purpose (checked present above) in a module typed as a plain module.
+    cli.interrupt_on_ipc_shutdown_message = interrupt_on_shutdown  # pyright: ignore[reportAttributeAccessIssue]
     return True
 
 

@@ -43,7 +43,8 @@ def install() -> None:
     def start_process(parts: Sequence[str], **kwargs: Any) -> Any:
         return start(with_our_daemon(parts), **kwargs)
 
-    dagster_dev.open_ipc_subprocess = start_process
+    # Dagster's function, replaced on purpose in a module typed as a plain module (its attributes unknown).
+    dagster_dev.open_ipc_subprocess = start_process  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -262,6 +262,7 @@ def dev(
         text=True,
         errors="replace",
     )
+    assert child.stdout is not None  # stdout=PIPE
     pump, dagster_log, daemon_stopped = start_pump(child.stdout, home)
     click.echo(f"Dagster's own log (daemon ticks, run steps): {dagster_log}")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import click
 
@@ -24,10 +24,14 @@ from connector_resources.ledger import Ledger, describe_url, shared_ledger
 from connector_resources.ledger.mapping_store import MappingChange, MappingUse, StaleMapping
 from connector_resources.ledger.operator_actions import OPERATOR_ROLE, Operator
 
+if TYPE_CHECKING:  # loaded with the deployment, when a command first needs the tables
+    from connector_assets.flows.mapping_changes import MappingDiff, MappingRefused
+    from connector_assets.flows.mapping_tables import MappingTable
+
 WHEN = "%Y-%m-%d %H:%M UTC"
 
 
-def enabled() -> dict[str, Any]:
+def enabled() -> dict[str, MappingTable]:
     """The tables of the enabled integrations, by name (``jde_bill/payment_terms_map``): the deployment's
     (``Deployment.tables``, its components' tables)."""
     from connector_assets.deployment import Deployment
@@ -35,7 +39,7 @@ def enabled() -> dict[str, Any]:
     return dict(sorted(Deployment.of().tables.items()))
 
 
-def table_named(name: str) -> Any:
+def table_named(name: str) -> MappingTable:
     """The table ``name`` names; a ``ClickException`` listing every table otherwise."""
     tables = enabled()
     if name not in tables:
@@ -75,7 +79,7 @@ def origin_said(origin: str) -> str:
     return f"imported from {origin}"
 
 
-def current_rows(table: Any, ledger: Ledger) -> dict[str, str]:
+def current_rows(table: MappingTable, ledger: Ledger) -> dict[str, str]:
     """Today's rows (the first use imports the configured file); a table whose file cannot be used (the
     sandbox file once a system is real and the setting unset, a file that does not load) said in one line."""
     try:
@@ -87,7 +91,7 @@ def current_rows(table: Any, ledger: Ledger) -> dict[str, str]:
         ) from None
 
 
-def _first_use(table: Any) -> str:
+def _first_use(table: MappingTable) -> str:
     """What the first run will import into a table the ledger does not hold yet."""
     try:
         path = table.path()
@@ -189,7 +193,7 @@ def ledger_line(ledger: Ledger) -> str:
     return f"ledger: {describe_url(ledger.url)}"
 
 
-def write_csv(handle: TextIO, table: Any, rows: dict[str, str]) -> None:
+def write_csv(handle: TextIO, table: MappingTable, rows: dict[str, str]) -> None:
     """The table as its configured file would hold it: ``key,value`` header, then the rows by key."""
     writer = csv.writer(handle, lineterminator="\n")
     writer.writerow((table.key, table.value))
@@ -253,7 +257,7 @@ def import_command(file: Path, table_name: str, note: str, by: str, yes: bool, r
     )
 
 
-def _refused(refused: Any) -> NoReturn:
+def _refused(refused: MappingRefused) -> NoReturn:
     """Each refused row on stderr (key: problem), then exit 1: nothing was saved."""
     click.echo(f"{refused.table}: not saved, {len(refused.problems)} row(s) refused:", err=True)
     for key, problem in sorted(refused.problems.items()):
@@ -261,12 +265,12 @@ def _refused(refused: Any) -> NoReturn:
     raise click.exceptions.Exit(1)
 
 
-def _kept(table: Any, ledger: Ledger, rows: dict[str, str]) -> int:
+def _kept(table: MappingTable, ledger: Ledger, rows: dict[str, str]) -> int:
     """How many of the table's rows the file does not name (kept without --replace)."""
     return len(set(current_rows(table, ledger)) - set(rows))
 
 
-def _summary(diff: Any, *, kept: int) -> str:
+def _summary(diff: MappingDiff, *, kept: int) -> str:
     said = f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.removed)} removed"
     if kept:
         said += f"; {kept} row(s) not in the file kept (--replace removes them)"

@@ -26,23 +26,27 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from connector_assets.integrations.procore_jde.hooks import procore_hook_resources
 from connector_assets.procore.inbox_events import INBOX_SOURCE, PROCORE_HOOK_NAMESPACE, ensure_procore_hook
 from connector_cli.acting_instance import acting_instance, instance_option, instance_url, take_instance
-from connector_cli.subscriptions import vault_entry
+from connector_cli.subscriptions import AuditedAs, vault_entry
 from connector_resources.ledger import Ledger, ledger_url
 from connector_resources.redaction import register_secret
 from connector_resources.settings import SettingError, system
 
-AUDIT = {"integration": "procore", "flow": "webhook_hook", "entity": "hook"}
+if TYPE_CHECKING:  # loaded by the commands that use them
+    from connector_resources.procore import ProcoreResource
+    from connector_resources.vault import Vault
+
+AUDIT: AuditedAs = {"integration": "procore", "flow": "webhook_hook", "entity": "hook"}
 TOKEN_SETTING = "ML_PROCORE_WEBHOOK_TOKEN"
 
 
-def _token_entry(ledger: Ledger) -> tuple[Any, str]:
+def _token_entry(ledger: Ledger) -> tuple[Vault, str]:
     """The vault and entry name ``ML_PROCORE_WEBHOOK_TOKEN`` references, checked writable."""
     try:
         reference = system("procore").values()["webhook_token"]
@@ -52,14 +56,14 @@ def _token_entry(ledger: Ledger) -> tuple[Any, str]:
     return vault_entry(ledger, TOKEN_SETTING, reference, "vault:procore_webhook_token", why)
 
 
-def _new_token(vault: Any, name: str) -> None:
+def _new_token(vault: Vault, name: str) -> None:
     token = secrets.token_urlsafe(32)
     register_secret(token)
     vault.set(name, token)
 
 
 @contextmanager
-def _opened() -> Iterator[tuple[Any, Ledger]]:
+def _opened() -> Iterator[tuple[ProcoreResource, Ledger]]:
     """The Procore resource built from settings and the ledger; Procore errors become one clear line."""
     from connector_resources.procore import ProcoreError, ProcoreResource
 
@@ -72,7 +76,7 @@ def _opened() -> Iterator[tuple[Any, Ledger]]:
         ledger.dispose()
 
 
-def _audit(ledger: Ledger, action: str, hook_id: Any, reason: str) -> None:
+def _audit(ledger: Ledger, action: str, hook_id: int | str, reason: str) -> None:
     ledger.audit(**AUDIT, action=action, target_system="procore", target_id=str(hook_id), reason=reason)
 
 
@@ -83,7 +87,7 @@ def _line(company: int, hook: dict[str, Any]) -> str:
     )
 
 
-def _ensure_all(resource: Any, ledger: Ledger, url: str, why: str) -> None:
+def _ensure_all(resource: ProcoreResource, ledger: Ledger, url: str, why: str) -> None:
     for company in resource.company_ids():
         with resource.session(company) as session:
             sync = ensure_procore_hook(session, url, procore_hook_resources())

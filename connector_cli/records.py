@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +13,7 @@ from connector_cli.audit_groups import checked_system, grouped, system_by_xref
 from connector_cli.queue_listing import Outlived, checked_scope, item_line, summary_lines
 from connector_cli.replayed_days import day_check_lines
 from connector_resources import settings
-from connector_resources.ledger import Ledger, QueueItem, QueueOverview, ledger_url
+from connector_resources.ledger import AuditEvent, Ledger, QueueItem, QueueOverview, Xref, ledger_url
 from connector_resources.refusals import group_title
 from connector_resources.replay import audit_run
 
@@ -97,10 +97,11 @@ def audit(record_id: str, as_json: bool, system: str | None) -> None:
         )
 
 
-def _plain(obj) -> dict:
-    from dataclasses import asdict, is_dataclass
+def _plain(record: Xref | AuditEvent | QueueItem) -> dict[str, Any]:
+    """The ledger's record as JSON's fields."""
+    from dataclasses import asdict
 
-    return asdict(obj) if is_dataclass(obj) else dict(obj)
+    return asdict(record)
 
 
 @click.command()

@@ -34,7 +34,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import click
 
@@ -55,7 +55,20 @@ from connector_resources.bill.webhooks import (
 from connector_resources.ledger import Ledger, ledger_url
 from connector_resources.settings import SettingError, system
 
-AUDIT = {"integration": "bill", "flow": "webhook_subscription", "entity": "subscription"}
+if TYPE_CHECKING:  # the vault and the BILL session are loaded by the commands that use them
+    from connector_resources.bill.session import BillSession
+    from connector_resources.vault import Vault
+
+
+class AuditedAs(TypedDict):
+    """Whose audit events a webhook command appends (``Ledger.audit``'s first three fields)."""
+
+    integration: str
+    flow: str
+    entity: str
+
+
+AUDIT: AuditedAs = {"integration": "bill", "flow": "webhook_subscription", "entity": "subscription"}
 KEY_SETTING = "ML_BILL_WEBHOOK_KEY"
 
 
@@ -103,7 +116,7 @@ class KeyStore:
     """Where the subscription's key lives: the vault entry ``ML_BILL_WEBHOOK_KEY`` names, beside two
     entries of bookkeeping (``NAME.subscription``: whose key it is; ``NAME.create-in-flight``)."""
 
-    def __init__(self, vault: Any, name: str) -> None:
+    def __init__(self, vault: Vault, name: str) -> None:
         self.vault = vault
         self.name = name
         self.owner_name = f"{name}.subscription"
@@ -149,7 +162,7 @@ class KeyStore:
             self.vault.delete(self.pending_name)
 
 
-def vault_entry(ledger: Ledger, setting: str, reference: str, example: str, why: str) -> tuple[Any, str]:
+def vault_entry(ledger: Ledger, setting: str, reference: str, example: str, why: str) -> tuple[Vault, str]:
     """The vault and entry name a webhook secret setting references (``vault:NAME``), checked writable
     before the system is asked for anything: ``why`` says what would be lost otherwise, ``example`` the
     reference to set. Shared by ``bill-webhooks`` and ``procore-webhooks``."""
@@ -178,7 +191,7 @@ def _key_store(ledger: Ledger) -> KeyStore:
 
 
 @contextmanager
-def _opened() -> Iterator[tuple[Any, Ledger]]:
+def _opened() -> Iterator[tuple[BillSession, Ledger]]:
     """A BILL session built from settings (as ``ping`` builds it) and the ledger; BILL errors become
     one clear line (their messages are already redacted)."""
     from connector_resources.bill import BillResource
@@ -219,7 +232,7 @@ def _echo_all(subscriptions: Sequence[Mapping[str, Any]]) -> None:
         click.echo("  " + _line(subscription))
 
 
-def _find(session: Any, subscription_id: str | None, url: str) -> dict[str, Any]:
+def _find(session: BillSession, subscription_id: str | None, url: str) -> dict[str, Any]:
     """The subscription named by id, else the one delivering to ``url`` (the receiver)."""
     subscriptions = session.list_subscriptions()
     if subscription_id:
@@ -316,7 +329,7 @@ def create(url: str | None, events: tuple[str, ...], name: str) -> None:
 
 
 def _send_create(
-    session: Any, ledger: Ledger, store: KeyStore, pending: PendingCreate, *, resent: bool
+    session: BillSession, ledger: Ledger, store: KeyStore, pending: PendingCreate, *, resent: bool
 ) -> bool:
     """Send (or resend) ``pending``; store the key and forget ``pending`` once BILL answered. False when
     a resent create is refused (e.g. as a duplicate: BILL did not replay it): the caller adopts instead."""
@@ -363,7 +376,7 @@ def _send_create(
 
 
 def _adopt(
-    session: Any, ledger: Ledger, store: KeyStore, subscription: dict[str, Any], wanted: list[str]
+    session: BillSession, ledger: Ledger, store: KeyStore, subscription: dict[str, Any], wanted: list[str]
 ) -> None:
     """Make the existing subscription to the URL the one we use: wanted events, enabled, key known."""
     sid = subscription["id"]

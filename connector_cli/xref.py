@@ -15,7 +15,7 @@ desk's match page and a matches file go through.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,8 +23,11 @@ from connector_cli.decisions import login_name
 from connector_resources.ledger import Ledger, LedgerError, ledger_url
 from connector_resources.ledger.operator_actions import OPERATOR_ROLE, Operator
 
+if TYPE_CHECKING:  # the pairings load the deployment, on first use
+    from connector_assets.flows.manual_pairs import ManualPairing
 
-def _pairings(integration: str | None = None) -> list[Any]:
+
+def _pairings(integration: str | None = None) -> list[ManualPairing]:
     """The deployment's pairings (of ``integration`` when given)."""
     from connector_assets.deployment import Deployment
 
@@ -58,7 +61,7 @@ def _known() -> str:
     )
 
 
-def pairing_named(integration: str | None, entity: str | None) -> Any:
+def pairing_named(integration: str | None, entity: str | None) -> ManualPairing:
     """The pairing ``--integration`` / ``--entity`` name. Either may be left out when only one pairing fits
     the other (the entity when the integration has one pairing; the integration when one integration
     pairs that entity, or the deployment runs one); a ``ClickException`` listing the pairings otherwise."""
@@ -72,7 +75,7 @@ def pairing_named(integration: str | None, entity: str | None) -> Any:
     raise click.ClickException(f"{what} {why}. Pairings: {_known()}")
 
 
-def _integration_needed(entity: str | None, found: list[Any]) -> str:
+def _integration_needed(entity: str | None, found: list[ManualPairing]) -> str:
     """Why a command without ``--integration`` cannot tell the pairing, naming the integrations to choose."""
     if entity and not found:
         return f"no integration pairs --entity {entity} by hand"

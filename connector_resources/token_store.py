@@ -40,17 +40,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 import sqlalchemy as sa
 
-from connector_resources.http import OAuthClientCredentials, Token
+from connector_resources.http import OAuthClientCredentials, Token, TokenAuth
 from connector_resources.redaction import get_logger, register_secret
 
 if TYPE_CHECKING:
     from connector_resources.http.client import HttpClient
     from connector_resources.ledger.ledger import Ledger
     from connector_resources.vault import Vault
+
+_Value = TypeVar("_Value")  # what a store action (drop, save) is given
 
 log = get_logger("ml_connector.token_store")
 
@@ -315,8 +317,9 @@ class VaultTokenStore:
 # -- a TokenAuth whose token lives in a TokenStore --------------------------------------------------
 
 
-class KeptTokenAuth:
-    """Mixin for a ``TokenAuth`` (put it first among the bases) whose token lives in ``self.store``.
+class KeptTokenAuth(TokenAuth):
+    """Mixin for a ``TokenAuth`` (put it first among the bases) whose token lives in ``self.store``. A
+    ``TokenAuth`` itself, so what it reads of the scheme (its lock, token, renewal) is the scheme's own.
 
     Renewal, under the scheme's own lock: this process's token if still good; else the stored one
     (minted by another process) unless it is the one the server just rejected or is due for
@@ -396,7 +399,7 @@ class KeptTokenAuth:
             time.time() - stored.obtained_at,
         )
 
-    def _use_store(self, what: str, action: Callable[[Any], None], value: Any) -> None:
+    def _use_store(self, what: str, action: Callable[[_Value], None], value: _Value) -> None:
         try:
             action(value)
         except Exception as exc:

@@ -59,6 +59,9 @@ def run_owner(
 def _chooser(system_key: str, jobs: Mapping[str, str], owners: tuple[str, ...], deployments: tuple[str, ...]):
     """The resource function choosing ``system_key``'s connection as each run starts."""
     system = next(s for s in declared_systems() if s.resource_key == system_key)
+    resource_class = system.resource
+    if resource_class is None:  # only systems with a resource have a resource key to choose for
+        raise ValueError(f"{system.key}: no resource class declared, so no connection to choose")
 
     def chosen_connection(context: Any) -> Any:
         run = context.run
@@ -66,7 +69,7 @@ def _chooser(system_key: str, jobs: Mapping[str, str], owners: tuple[str, ...], 
         if run is not None:
             owner = run_owner(run, jobs, owners, deployments, run_groups(run, context.instance))
         with configured_settings.scope(owner):
-            resource = system.resource.from_settings()
+            resource = resource_class.from_settings()
         if owner is not None:
             context.log.info(f"{system_key}: {owner}'s own connection")
         return initialized(resource)

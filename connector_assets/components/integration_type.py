@@ -1,8 +1,11 @@
 """What every integration's Dagster component type shares: its YAML attributes, its build, its scaffold.
 
-An integration package's type is made from the package by ``integration_type`` (in
-``connector_assets.components``, which finds the packages); an instance is a ``defs.yaml`` in a defs folder
-(``type: connector_assets.components.JdeBill``), found by Dagster's own loader. The flows, jobs and
+An integration package's type is a class written out in ``connector_assets.components``
+(``class JdeBill(IntegrationType, package="connector_assets.integrations.jde_bill")``), so an editor and the
+type checker see it; its attributes are added from the package as the class is made (``SettingsFields``),
+and ``integration_type`` makes one for a package named at run time (another project's own). An instance is
+a ``defs.yaml`` in a defs folder (``type: connector_assets.components.JdeBill``), found by Dagster's own
+loader. The flows, jobs and
 sensors are Python (the package's ``wiring``); what a customer decides of them (schedules, mapping
 tables, posting mode, statuses ...) are the instance's attributes, checked against the package's
 ``settings.toml`` (``setting_fields``) and handed to the settings the flows read
@@ -12,6 +15,7 @@ tables, posting mode, statuses ...) are the instance's attributes, checked again
 from __future__ import annotations
 
 import importlib
+import types
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,9 +35,68 @@ from connector_resources.settings import Setting
 REGISTRY = "connector_assets.components"  # where the types are made and YAML names them
 
 
-class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
-    """One integration of ml-connector, configured in YAML (a subclass per integration:
-    ``integration_type``)."""
+def class_name(integration: str) -> str:
+    """The component type's name of the integration package ``integration`` (``jde_bill`` -> ``JdeBill``)."""
+    return "".join(word.capitalize() for word in integration.split("_"))
+
+
+def _declared(integration: str, folder: Path) -> dict[str, Setting]:
+    """The settings the package's ``settings.toml`` declares, by short name (``ML_JDE_BILL_X`` -> ``x``)."""
+    if not (folder / DECLARATIONS).exists():  # a package declaring no settings
+        return {}
+    made = declared_settings(integration, folder / DECLARATIONS)
+    return {s.env.removeprefix(f"ML_{integration.upper()}_").lower(): s for s in made}
+
+
+class SettingsFields(type(dg.Model)):
+    """The metaclass of the integration types: a class stating ``package=`` is that package's type, its
+    attributes (every instance's ``name`` and ``connections``, then one per setting of the package's
+    ``settings.toml``, typed and checked by the setting's kind) added to the class body before pydantic builds
+    it, and described by the package's docstring unless the class has one.
+
+    Why added rather than written: the package already declares each setting once (``setting_fields``); the
+    class is written out only so that its name is seen by editors and checkers."""
+
+    def __new__(
+        mcs,
+        name: str,
+        bases: tuple[type, ...],
+        namespace: dict[str, Any],
+        package: str = "",
+        **kwargs: Any,
+    ) -> SettingsFields:
+        if not package:  # the common base, or a subclass of a type: nothing of a package's to add
+            return super().__new__(mcs, name, bases, namespace, **kwargs)
+        integration = package.rpartition(".")[2]
+        if name != class_name(integration):
+            raise TypeError(f"the component type of {package} is named {class_name(integration)}, not {name}")
+        init = importlib.import_module(package)
+        declared = _declared(integration, Path(next(iter(init.__path__))))
+        fields, validators = setting_fields.fields(declared.items())
+        own_fields, own_validators = setting_fields.instance_fields()
+        fields, validators = {**own_fields, **fields}, {**own_validators, **validators}
+        body = {
+            "__doc__": " ".join((init.__doc__ or integration).split()),
+            **namespace,
+            "__annotations__": {
+                **namespace.get("__annotations__", {}),
+                **{field: kind for field, (kind, _) in fields.items()},
+            },
+            **{field: info for field, (_, info) in fields.items()},
+            **validators,
+        }
+        made = super().__new__(mcs, name, bases, body, **kwargs)
+        made.integration = integration
+        made.package = package
+        made.declared = declared
+        made.attributes = setting_fields.attributes_model(f"{name}Attributes", fields, validators)
+        return made
+
+
+@dg.scaffold_with(IntegrationScaffolder)
+class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsFields):
+    """One integration of ml-connector, configured in YAML (a subclass per integration package, stating it:
+    ``class JdeBill(IntegrationType, package="connector_assets.integrations.jde_bill")``)."""
 
     # Python's regular expressions: some settings' patterns look ahead, which pydantic's own engine refuses.
     model_config = pydantic.ConfigDict(regex_engine="python-re")
@@ -75,11 +138,7 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
         """The package's settings under this instance's name (short name -> ``ML_<INSTANCE>_<NAME>``)."""
         if self.instance == self.integration:
             return self.declared
-        folder = Path(next(iter(importlib.import_module(self.package).__path__)))
-        if not (folder / DECLARATIONS).exists():  # a package declaring no settings
-            return {}
-        made = declared_settings(self.instance, folder / DECLARATIONS)
-        return {s.env.removeprefix(f"ML_{self.instance.upper()}_").lower(): s for s in made}
+        return _declared(self.instance, Path(next(iter(importlib.import_module(self.package).__path__))))
 
     def variables(self) -> dict[str, str]:
         """The settings this instance's attributes set (variable -> text)."""
@@ -128,35 +187,13 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
 
 
 def integration_type(package: str, module: str = REGISTRY) -> type[IntegrationType]:
-    """The component type of the integration package ``package``: named after it (``jde_bill`` ->
-    ``JdeBill``), described by its docstring (what ``dg list components`` shows), with an attribute per
-    setting its ``settings.toml`` declares. Made in ``module`` (where YAML names it): this project's
-    ``connector_assets.components``, or another project's own module for a package of its own."""
-    integration = package.rpartition(".")[2]
-    init = importlib.import_module(package)
-    folder = Path(next(iter(init.__path__)))
-    declared = (
-        {
-            s.env.removeprefix(f"ML_{integration.upper()}_").lower(): s
-            for s in declared_settings(integration, folder / DECLARATIONS)
-        }
-        if (folder / DECLARATIONS).exists()
-        else {}
+    """The component type of the integration package ``package``, made as a class stating it would be
+    (``SettingsFields``), in ``module`` (where YAML names it): for another project's package of its own,
+    which its project's component module names (``Toy = integration_type("toy_project.integrations.toy",
+    __name__)``). This project's types are written out in ``connector_assets.components``."""
+    name = class_name(package.rpartition(".")[2])
+    made = types.new_class(
+        name, (IntegrationType,), {"package": package}, lambda body: body.update(__module__=module)
     )
-    class_name = "".join(word.capitalize() for word in integration.split("_"))
-    fields, validators = setting_fields.fields(declared.items())
-    own_fields, own_validators = setting_fields.instance_fields()
-    fields, validators = {**own_fields, **fields}, {**own_validators, **validators}
-    made = pydantic.create_model(
-        class_name,
-        __base__=IntegrationType,
-        __module__=module,
-        __doc__=" ".join((init.__doc__ or integration).split()),
-        __validators__=validators,
-        **fields,
-    )
-    made.integration = integration
-    made.package = package
-    made.declared = declared
-    made.attributes = setting_fields.attributes_model(f"{class_name}Attributes", fields, validators)
-    return dg.scaffold_with(IntegrationScaffolder)(made)
+    assert issubclass(made, IntegrationType)
+    return made

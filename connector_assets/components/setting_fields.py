@@ -126,9 +126,10 @@ def instance_fields() -> tuple[dict[str, Any], dict[str, Any]]:
     ``connections`` (a system it reaches otherwise than the deployment does: another BILL organization)."""
     made = {
         "name": (
-            Annotated[str, pydantic.Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")] | None,
+            str | None,
             pydantic.Field(
                 default=None,
+                pattern=r"^[a-z][a-z0-9_]{0,39}$",  # pydantic holds a text to it, and lets None through
                 description="the instance's name, which keys its assets, jobs, ledger rows and settings "
                 "(ML_<NAME>_*); default: the integration's. Name a further instance of the integration.",
             ),

@@ -19,28 +19,29 @@ import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from connector_cli.desk import live_pages, mapping_pages, match_pages, tasks, views
-from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token
+from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token, form_text
 from connector_cli.desk.identity import SESSION_COOKIE, Access, Identity, identify
 from connector_resources.blocked_records import blocking_parents
 from connector_resources.exception_causes import Cause, by_kind, exception_causes, holding, scope_of
 from connector_resources.ledger import Ledger, LedgerError
-from connector_resources.ledger.operator_actions import Operator
+from connector_resources.ledger.operator_actions import Operator, OperatorAction
 from connector_resources.ledger.queue_browse import DESK_STATES, QueueFilter
-from connector_resources.ledger.records import QueueItem
+from connector_resources.ledger.records import AuditEvent, QueueItem, Xref
 from connector_resources.redaction import redact
 from connector_resources.refusal_actions import action_for
 from connector_resources.refusals import KINDS, group_title
@@ -90,7 +91,7 @@ FILTER_FIELDS = (
 )  # a QueueFilter's fields, as the forms name them (and ``view``, read by ``chosen_view``)
 
 
-def chosen_view(fields: Any) -> str:
+def chosen_view(fields: Mapping[str, str | UploadFile]) -> str:
     """The view a request asks for (``view``: person, flows or all): the records that need a person unless
     it names another; all for a closed state (resolved, abandoned), which is in neither view."""
     if fields.get("state") in ("resolved", "abandoned"):
@@ -99,12 +100,13 @@ def chosen_view(fields: Any) -> str:
     return view if view in VIEW_WORDS else "person"
 
 
-def desk_filter(ledger: Ledger, fields: Any) -> QueueFilter:
+def desk_filter(ledger: Ledger, fields: Mapping[str, str | UploadFile]) -> QueueFilter:
     """The ``QueueFilter`` of a request's fields, with what its view needs (``needs_person``'s inputs): how
     long a wait is normal, the synced records held items still wait for, the close windows long ended and
     the records held on one that needs a person; reads the ledger."""
     view = chosen_view(fields)
-    plain = QueueFilter(*(str(fields.get(k, "") or "") for k in FILTER_FIELDS))
+    integration, flow, state, search, day, kind = (str(fields.get(k, "") or "") for k in FILTER_FIELDS)
+    plain = QueueFilter(integration, flow, state, search, day, kind)
     if view == "all":
         return plain
     hours = views.wait_hours()
@@ -120,7 +122,15 @@ def desk_filter(ledger: Ledger, fields: Any) -> QueueFilter:
     )
 
 
-def queued_views(item: QueueItem) -> dict[str, str]:
+class QueuedViews(TypedDict):
+    """What the item page shows of a queued record's payload (``queued_views``), each as JSON text."""
+
+    body: str
+    matched_on: str
+    payload: str
+
+
+def queued_views(item: QueueItem) -> QueuedViews:
     """What the queue kept of the record, as the clerk reads it (secrets masked): a record refused at its
     write kept the body we would send and what it is matched on; one refused before (its mapping) kept the
     record as read, and has no body until its cause is fixed and it is mapped again; one refused as it was
@@ -224,10 +234,10 @@ class Desk:
             return self.page(request, "refused.html", 404, who=who, why=f"{what} {record_id} does not exist")
         return who, record
 
-    async def form_and_identity(self, request: Request, *, act: bool = True) -> tuple[Any, Identity]:
+    async def form_and_identity(self, request: Request, *, act: bool = True) -> tuple[FormData, Identity]:
         form = await request.form()
         who = self.who(request)
-        return form, check_action(request, who, form.get(CSRF_FIELD), act=act)
+        return form, check_action(request, who, form_text(form, CSRF_FIELD), act=act)
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, max_age: int | None = None) -> None:
@@ -452,7 +462,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
     return app
 
 
-def _queue_reads(desk: Desk, fields: Any, before: int | None) -> dict[str, Any]:
+def _queue_reads(desk: Desk, fields: Mapping[str, str | UploadFile], before: int | None) -> dict[str, Any]:
     """Everything the queue page reads, with the filters of ``fields``: counts by state and by view, the
     exceptions (one per cause, ``exception_causes``) with a record the filters show, the kinds (a cause's
     records counted under its kind), one page and its items as their view shows them. Browsing "Needs a
@@ -524,7 +534,9 @@ def _shown(
     return {s.item.id: s for s in shown}
 
 
-def _item_reads(desk: Desk, item: QueueItem) -> tuple[Any, Any, Any, views.Shown | None]:
+def _item_reads(
+    desk: Desk, item: QueueItem
+) -> tuple[list[AuditEvent], list[Xref], list[OperatorAction], views.Shown | None]:
     ledger = desk.ledger
     return (
         ledger.history(item.source_key),

@@ -14,6 +14,7 @@ import logging
 import secrets
 from urllib.parse import urlsplit
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from connector_cli.desk.identity import Identity, becoming_admin, client_address
@@ -32,6 +33,13 @@ class Refused(Exception):
     def __init__(self, status: int, why: str) -> None:
         super().__init__(why)
         self.status, self.why = status, why
+
+
+def form_text(form: FormData, name: str) -> str | None:
+    """The text a form posted as ``name``; None when it posted none, or a file in its place (a token is
+    never a file, and a file is never compared as one)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None
 
 
 def csrf_token(request: Request) -> str:

@@ -11,7 +11,7 @@ form's CSRF token and a why (``guard.check_action(switch=True)``). The switch ru
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -19,22 +19,25 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from connector_cli.desk.guard import Refused, check_action
-from connector_cli.desk.identity import becoming_admin
+from connector_cli.desk.guard import CSRF_FIELD, Refused, check_action, form_text
+from connector_cli.desk.identity import Identity, becoming_admin
 from connector_cli.live.dagster_ui import DagsterUI, DagsterUnreachable
 from connector_cli.live.running import what_runs
 from connector_cli.live.switch import PAGE_OVERRIDE, LiveRefused, fit_refusal, go_live, go_off
 from connector_resources import settings
 from connector_resources.ledger import LedgerError
-from connector_resources.ledger.operator_actions import NotAllowed, Operator
+from connector_resources.ledger.operator_actions import NotAllowed, Operator, OperatorAction
 from connector_resources.settings import SettingError
+
+if TYPE_CHECKING:  # the desk imports these pages
+    from connector_cli.desk.app import Desk
 
 log = logging.getLogger("ml_connector.desk")
 
 REFUSED = (LiveRefused, DagsterUnreachable, NotAllowed, LedgerError, SettingError)
 
 
-def _shown(desk: Any, ui: DagsterUI) -> dict[str, Any]:
+def _shown(desk: Desk, ui: DagsterUI) -> dict[str, Any]:
     """What runs (``running.what_runs``: each integration the webserver loads, the shared pieces), each
     integration with its latest fit and, when that does not allow going on, why (said for this page)."""
     found = what_runs(ledger=desk.ledger, ui=ui)
@@ -46,12 +49,12 @@ def _shown(desk: Any, ui: DagsterUI) -> dict[str, Any]:
     return {"rows": rows, "shared": found.shared}
 
 
-def routes(desk: Any) -> list[Route]:
+def routes(desk: Desk) -> list[Route]:
     """``GET /live`` and ``POST /live/{integration}/{on|off}`` on ``desk`` (``app.Desk``); the webserver is
     the desk's ``--dagster-url``, else ``ML_DAGSTER_URL``."""
     ui = DagsterUI(desk.dagster_url or settings.value("ML_DAGSTER_URL"))
 
-    def refused(request: Request, who: Any, why: str, status: int) -> Response:
+    def refused(request: Request, who: Identity, why: str, status: int) -> Response:
         return desk.page(request, "refused.html", status, who=who, why=why)
 
     async def page(request: Request) -> Response:
@@ -70,7 +73,7 @@ def routes(desk: Any) -> list[Route]:
         form = await request.form()
         who = desk.who(request)
         try:
-            check_action(request, who, form.get("csrf"), switch=True)
+            who = check_action(request, who, form_text(form, CSRF_FIELD), switch=True)
         except Refused as refusal:
             return desk.refused(request, refusal, who)
         integration, verb = request.path_params["integration"], request.path_params["verb"]
@@ -85,7 +88,7 @@ def routes(desk: Any) -> list[Route]:
             "say": said.append,
         }
 
-        def run() -> Any:
+        def run() -> OperatorAction:
             if verb == "on":
                 skip = form.get("without_fit") == "yes"
                 return go_live(integration, without_fit=skip, override=PAGE_OVERRIDE, **args)

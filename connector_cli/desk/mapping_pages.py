@@ -24,7 +24,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -35,9 +35,16 @@ from starlette.routing import Route
 from connector_cli.desk.guard import Refused
 from connector_resources.exception_causes import Cause, Held, exception_causes
 from connector_resources.ledger import Ledger, LedgerError
+from connector_resources.ledger.mapping_store import MappingUse
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.records import QueueItem
-from connector_resources.mapping_gaps import mapping_gaps
+from connector_resources.mapping_gaps import MappingGap, mapping_gaps
+
+if TYPE_CHECKING:  # the desk imports these pages; the tables' module is loaded with the deployment
+    from starlette.datastructures import FormData
+
+    from connector_assets.flows.mapping_tables import MappingTable
+    from connector_cli.desk.app import Desk
 
 __all__ = [
     "ROWS_SHOWN",
@@ -66,7 +73,7 @@ class Waiting:
     in_table: bool = False
 
 
-def _tables(desk: Any) -> Mapping[str, Any]:
+def _tables(desk: Desk) -> Mapping[str, MappingTable]:
     given = getattr(desk, "mapping_tables", None)
     if given is not None:
         return given
@@ -75,7 +82,7 @@ def _tables(desk: Any) -> Mapping[str, Any]:
     return enabled()
 
 
-def _resources(desk: Any, table: Any) -> Mapping[str, Any] | None:
+def _resources(desk: Desk, table: MappingTable) -> Mapping[str, Any] | None:
     """The systems the table's master-data check reads: the desk's stand-in, else None (today's settings)."""
     given: Callable[[Sequence[str]], Mapping[str, Any]] | None = getattr(desk, "mapping_resources", None)
     if given is None or table.master is None:
@@ -83,7 +90,7 @@ def _resources(desk: Any, table: Any) -> Mapping[str, Any] | None:
     return given(table.master.systems)
 
 
-def _integration(table: Any) -> str:
+def _integration(table: MappingTable) -> str:
     return table.name.split("/")[0]
 
 
@@ -92,12 +99,12 @@ def _row_key(value: str) -> str:
     return value.strip()
 
 
-def _gaps(item: QueueItem | Held) -> list[Any]:
+def _gaps(item: QueueItem | Held) -> list[MappingGap]:
     """The mapping rows ``item``'s refusal says are missing (``refusals.mapping_gaps``)."""
     return mapping_gaps(item.kind, item.params)
 
 
-def names_table(table: Any, integration: str, gap: Any) -> bool:
+def names_table(table: MappingTable, integration: str, gap: MappingGap) -> bool:
     """Whether ``gap`` (a ``MappingGap`` of a record of ``integration``) is a row of ``table``: the table
     its refusal names (the asset or the setting), else the integration's table whose key column is what
     the refusal calls the value ("account" -> ``jde_account``, "Coupa account" -> ``coupa_account``)."""
@@ -109,14 +116,13 @@ def names_table(table: Any, integration: str, gap: Any) -> bool:
 
 
 def waiting_values(
-    table: Any, ledger: Ledger, rows: Mapping[str, str], causes: Iterable[Cause] | None = None
+    table: MappingTable, ledger: Ledger, rows: Mapping[str, str], causes: Iterable[Cause] | None = None
 ) -> list[Waiting]:
     """The values of ``table`` open records wait for, most waited-for first (``rows``: today's table): each
     value's exception (``exception_causes``) with every record it holds, those refused for the value and
     those waiting on them, as the desk's queue counts it (``causes``: as read already, else read here)."""
     found: dict[str, Waiting] = {}
-    for cause in _causes_of(table, exception_causes(ledger) if causes is None else causes):
-        gap = cause.gap
+    for cause, gap in _causes_of(table, exception_causes(ledger) if causes is None else causes):
         key = _row_key(gap.value)
         waiting = found.setdefault(key, Waiting(key, gap.what, in_table=key in rows))
         listed = {item.id for item in waiting.items}
@@ -124,12 +130,14 @@ def waiting_values(
     return sorted(found.values(), key=lambda w: (-len(w.items), w.key))
 
 
-def _causes_of(table: Any, causes: Iterable[Cause]) -> list[Cause]:
-    """The causes that are a missing row of ``table``."""
-    return [c for c in causes if c.gap is not None and names_table(table, c.integration, c.gap)]
+def _causes_of(table: MappingTable, causes: Iterable[Cause]) -> list[tuple[Cause, MappingGap]]:
+    """The causes that are a missing row of ``table``, each with its row."""
+    return [(c, c.gap) for c in causes if c.gap is not None and names_table(table, c.integration, c.gap)]
 
 
-def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterable[str]) -> list[Held]:
+def unblocked(
+    table: MappingTable, ledger: Ledger, rows: Mapping[str, str], keys: Iterable[str]
+) -> list[Held]:
     """The open records a save of ``keys`` unblocks: those refused for any of them whose every value of this
     table is in ``rows`` now (a record still missing another row of it waits on), and the records waiting
     on those; its replay writes them, a refused record before those that wait on it."""
@@ -137,8 +145,8 @@ def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterabl
     chosen: dict[int, Held] = {}
     if not wanted:
         return []
-    for cause in _causes_of(table, exception_causes(ledger)):
-        if _row_key(cause.gap.value) not in wanted:
+    for cause, gap in _causes_of(table, exception_causes(ledger)):
+        if _row_key(gap.value) not in wanted:
             continue
         for item in cause.refused:
             gaps = [g for g in _gaps(item) if names_table(table, item.integration, g)]
@@ -159,7 +167,7 @@ def _waits_on(child: Held, parent: Held) -> bool:
 
 
 def mapping_links(
-    tables: Callable[[], Mapping[str, Any]], item: QueueItem | Held
+    tables: Callable[[], Mapping[str, MappingTable]], item: QueueItem | Held
 ) -> list[tuple[str, str, str]]:
     """``(what, value, link)`` for each mapping row the item's refusal says is missing: the table's page with
     the add-row form filled in; [] when it names none (``tables`` is then never asked: it loads the
@@ -183,7 +191,7 @@ def table_values(rows: Mapping[str, str]) -> tuple[list[str], int]:
     return values[:VALUES_SHOWN], len(values)
 
 
-def mapping_uses(desk: Any, name: str) -> list[Any]:
+def mapping_uses(desk: Desk, name: str) -> list[MappingUse]:
     """The table's recent uses by runs (``MappingUse``: version, run id, when), newest first; [] for a
     ledger that does not record them."""
     uses = getattr(desk.ledger, "mapping_uses", None)
@@ -194,7 +202,7 @@ def _url(name: str) -> str:
     return f"/mappings/{quote(name)}"
 
 
-def _listing(desk: Any) -> list[dict[str, Any]]:
+def _listing(desk: Desk) -> list[dict[str, Any]]:
     """Each enabled table with its state; a table the ledger does not hold yet is imported here (its first
     use), and one that cannot be says why."""
     shown = []
@@ -210,7 +218,7 @@ def _listing(desk: Any) -> list[dict[str, Any]]:
     return shown
 
 
-def _table_reads(desk: Any, table: Any, find: str) -> dict[str, Any]:
+def _table_reads(desk: Desk, table: MappingTable, find: str) -> dict[str, Any]:
     ledger = desk.ledger
     rows = table.current(ledger)
     matching = [(k, v) for k, v in rows.items() if not find or find.lower() in f"{k}\t{v}".lower()]
@@ -231,12 +239,12 @@ def _table_reads(desk: Any, table: Any, find: str) -> dict[str, Any]:
     }
 
 
-def routes(desk: Any) -> list[Route]:
+def routes(desk: Desk) -> list[Route]:
     """The tables' list, a table's page, a row's change and the replay of what a save unblocked, on
     ``desk`` (``connector_cli.desk.app.Desk``); the tables load Dagster on first use."""
     desk.templates.globals["mapping_links"] = lambda item: mapping_links(lambda: _tables(desk), item)
 
-    def named(request: Request) -> Any:
+    def named(request: Request) -> MappingTable:
         wanted = f"{request.path_params['integration']}/{request.path_params['name']}"
         table = _tables(desk).get(wanted)
         if table is None:
@@ -250,7 +258,9 @@ def routes(desk: Any) -> list[Route]:
         shown = await run_in_threadpool(_listing, desk)
         return desk.page(request, "mappings.html", who=who, shown=shown, url=_url)
 
-    async def page(request: Request, *, status: int = 200, refusal: str = "", form: Any = None) -> Response:
+    async def page(
+        request: Request, *, status: int = 200, refusal: str = "", form: FormData | None = None
+    ) -> Response:
         who = desk.who(request)
         if who is None:
             return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
@@ -301,7 +311,7 @@ def routes(desk: Any) -> list[Route]:
             ask = {"delete": key, "note": note, "version": str(form.get("version", ""))}
             return RedirectResponse(f"{request.url.path}?{urlencode(ask)}#confirm-delete", status_code=303)
 
-        def save() -> tuple[Any, str]:
+        def save() -> tuple[MappingTable, str]:
             table = named(request)
             if not key:
                 raise MappingRefused(table.name, {"(key)": f"a row needs its {table.key}"})

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -28,9 +28,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from connector_cli.desk.guard import Refused
-from connector_resources.ledger import Ledger, LedgerError
+from connector_resources.ledger import Ledger, LedgerError, Xref
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.needs_person import person_kind
+
+if TYPE_CHECKING:  # the desk imports these pages; the pairings load Dagster, on first use
+    from connector_assets.flows.manual_pairs import ManualPairing
+    from connector_cli.desk.app import Desk
+    from connector_resources.ledger.records import QueueItem
 
 __all__ = ["match_link", "routes"]
 
@@ -39,7 +44,7 @@ log = logging.getLogger("ml_connector.desk")
 Resources = Callable[[Sequence[str]], dict[str, Any]]
 
 
-def _pairings(desk: Any) -> Sequence[Any]:
+def _pairings(desk: Desk) -> Sequence[ManualPairing]:
     given = getattr(desk, "match_pairings", None)
     if given is not None:
         return given
@@ -48,7 +53,7 @@ def _pairings(desk: Any) -> Sequence[Any]:
     return Deployment.of().pairings
 
 
-def _resources(desk: Any, pairing: Any) -> Resources:
+def _resources(desk: Desk, pairing: ManualPairing) -> Resources:
     """What ``pairing``'s records are read with: the desk's given resources, else today's settings for the
     pairing's instance (its own connections first: another tenant's records are read there)."""
     given = getattr(desk, "match_resources", None)
@@ -59,7 +64,7 @@ def _resources(desk: Any, pairing: Any) -> Resources:
     return partial(resources_from_settings, instance=pairing.integration)
 
 
-def match_link(pairings: Sequence[Any], item: Any) -> str:
+def match_link(pairings: Sequence[ManualPairing], item: QueueItem) -> str:
     """The matches page for the pairing that would answer an open queue item that needs a person, with the
     record filled in: the record it names (``ManualPairing.waited_for``: refused for want of the pair),
     else, for an ambiguous or conflicting record, its own record when a pairing pairs its entity; "" when
@@ -81,7 +86,9 @@ def _back(pairing: str, notice: str) -> RedirectResponse:
     return RedirectResponse(f"/matches?{urlencode({'pairing': pairing, 'notice': notice})}", status_code=303)
 
 
-def _set(pairing: Any, ledger: Ledger, resources: Resources, form: dict[str, str], operator: Operator) -> str:
+def _set(
+    pairing: ManualPairing, ledger: Ledger, resources: Resources, form: dict[str, str], operator: Operator
+) -> str:
     """Both records read, the match stored (``flows.manual_pairs``); what came of it, in words."""
     from connector_assets.flows.manual_matches import find_both, set_match
     from connector_assets.flows.manual_pairs import Systems
@@ -109,12 +116,12 @@ def _set(pairing: Any, ledger: Ledger, resources: Resources, form: dict[str, str
     return "; ".join(said)
 
 
-def routes(desk: Any) -> list[Route]:
+def routes(desk: Desk) -> list[Route]:
     """The matches page and its two actions, on ``desk`` (``connector_cli.desk.app.Desk``). The kit and the
     pairings are imported on first use (they load Dagster), so the desk starts as fast as without them."""
     desk.templates.globals["match_link"] = lambda item: match_link(_pairings(desk), item)
 
-    def named(request: Request) -> Any:
+    def named(request: Request) -> ManualPairing:
         wanted = f"{request.path_params['integration']}/{request.path_params['entity']}"
         for pairing in _pairings(desk):
             if pairing.name == wanted:
@@ -129,7 +136,7 @@ def routes(desk: Any) -> list[Route]:
         pairings = list(await run_in_threadpool(_pairings, desk))
         chosen = [p for p in pairings if p.name == q.get("pairing")] or pairings
 
-        def reads() -> list[tuple[Any, list[Any]]]:
+        def reads() -> list[tuple[ManualPairing, list[Xref]]]:
             from connector_assets.flows.manual_matches import manual_matches
 
             return [(p, manual_matches(p, desk.ledger)) for p in chosen]

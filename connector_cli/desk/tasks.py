@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector_resources.held_parents import parents_first
 from connector_resources.ledger import Ledger
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.records import QueueItem
+
+if TYPE_CHECKING:  # the replay machinery is loaded by the task's thread
+    from connector_resources.replay import ReplaySummary
 
 __all__ = ["TASK_CHUNK", "start_replay"]
 
@@ -60,7 +63,7 @@ def start_replay(ledger: Ledger, items: list[QueueItem], operator: Operator, not
 def _replay(ledger: Ledger, task_id: int, items: list[QueueItem], actor: str) -> None:
     """The task's thread: replay a chunk, advance the task, until every record is done; a failure that
     stops it (not one record's refusal: ``replay_items`` queues those) ends the task as failed."""
-    total: Any = None
+    total: ReplaySummary | None = None
     done = 0
     try:
         from connector_cli.records import deployment_replays
@@ -82,6 +85,6 @@ def _replay(ledger: Ledger, task_id: int, items: list[QueueItem], actor: str) ->
         ledger.finish_desk_task(task_id, state="failed", result={**said, "error": str(error)})
 
 
-def _result(summary: Any) -> dict[str, Any]:
+def _result(summary: ReplaySummary) -> dict[str, Any]:
     """What the result page shows: the summary line and the item ids of each outcome."""
     return {"line": summary.line(), **{name: list(getattr(summary, name)) for name in _OUTCOMES}}

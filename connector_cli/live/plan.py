@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dagster as dg
+
 from connector_assets.deployment import Deployment
 from connector_assets.flows.write_pool_sensor import WRITE_POOL_LIMITS_SENSOR
 from connector_assets.flows.write_pools import wanted_pool_limits
@@ -58,7 +60,7 @@ def live_plan(integration: str) -> LivePlan:
     first_reads = sorted(
         key.to_user_string()
         for asset in assets
-        if hasattr(asset, "automation_conditions_by_key")
+        if isinstance(asset, dg.AssetsDefinition)  # specs and source assets have no conditions
         for key, condition in asset.automation_conditions_by_key.items()
         if condition == NEVER_READ
     )

@@ -110,6 +110,7 @@ def _settled(ui: DagsterUI, names: list[str], running: bool, tries: int = 5, pau
     """Switch ``names`` again until the webserver reports each ``running`` (or not): the scheduler and
     sensor daemons write an instigator's state as they tick, and a tick that read it before the switch
     can write the old status back over it."""
+    behind: list[Instigator] = []
     for _ in range(tries):
         found = ui.instigators()
         behind = [found[name] for name in names if found[name].running != running]

@@ -274,6 +274,8 @@ def merge_json_body(request: requests.PreparedRequest, fields: Mapping[str, Any]
         payload: dict[str, Any] = {}
     else:
         try:
+            if not isinstance(raw, str | bytes):  # a streamed or form body, never JSON we could extend
+                raise TypeError(type(raw).__name__)
             payload = json.loads(raw)
         except (TypeError, ValueError) as exc:
             raise ValueError(

@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
 from requests.utils import get_netrc_auth
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
@@ -119,17 +120,19 @@ class _CredentialSafeSession(requests.Session):
         self._netrc: dict[str, requests.auth.AuthBase | tuple[str, str]] = {}
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
-        host = urlsplit(request.url).netloc
+        url = str(request.url)  # requests takes any object and makes it text itself; ours are text
+        host = urlsplit(url).netloc
         if self.trust_env and not request.auth and not self.auth and "@" not in host:  # not URL credentials
             auth = self._netrc.get(host)
             if auth is None:
-                auth = self._netrc.setdefault(host, get_netrc_auth(request.url) or _NO_NETRC_ENTRY)
+                auth = self._netrc.setdefault(host, get_netrc_auth(url) or _NO_NETRC_ENTRY)
             request.auth = auth
         return super().prepare_request(request)
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         super().rebuild_auth(prepared_request, response)
-        if self.should_strip_auth(response.request.url, prepared_request.url):
+        old, new = response.request.url, prepared_request.url  # both set: each request was prepared
+        if old is not None and new is not None and self.should_strip_auth(old, new):
             for name in self.credential_headers:
                 prepared_request.headers.pop(name, None)
 
@@ -419,7 +422,7 @@ class HttpClient(Closing):
             if waited:
                 self.metrics.record_wait(waited)
         settings = self._session.merge_environment_settings(
-            prepared.url,
+            str(prepared.url),  # set by prepare_request
             call.send_kwargs.get("proxies") or {},
             False,
             call.send_kwargs.get("verify"),

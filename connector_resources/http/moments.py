@@ -9,10 +9,9 @@ bodies take timestamps (Procore, Procurify). Read: an answer's ISO stamp without
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 
-def aware_utc(value: Any, name: str) -> datetime:
+def aware_utc(value: object, name: str) -> datetime:
     """``value`` as UTC; a naive datetime is refused (its zone would be a guess)."""
     if not isinstance(value, datetime):
         raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")

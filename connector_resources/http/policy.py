@@ -53,13 +53,13 @@ class HttpPolicy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    connect_timeout: float = Field(5.0, gt=0)
-    read_timeout: float = Field(60.0, gt=0)
-    max_attempts: int = Field(6, ge=1)
-    backoff_base: float = Field(0.5, gt=0)
-    backoff_cap: float = Field(30.0, gt=0)
-    retry_after_cap: float = Field(60.0, ge=0)
-    deadline: float = Field(300.0, gt=0)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    backoff_base: float = Field(default=0.5, gt=0)
+    backoff_cap: float = Field(default=30.0, gt=0)
+    retry_after_cap: float = Field(default=60.0, ge=0)
+    deadline: float = Field(default=300.0, gt=0)
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
     # Statuses that prove the server refused the request before doing any work, so even a
     # non-idempotent POST/PATCH may be replayed after them.
@@ -152,7 +152,7 @@ def transport_failure_kind(exc: requests.RequestException) -> TransportKind:
 def _never_connected(exc: BaseException) -> bool:
     """True when urllib3 failed while opening the socket (NewConnectionError covers refusals/DNS)."""
     seen: set[int] = set()
-    stack: list[Any] = [exc]
+    stack: list[object] = [exc]
     while stack:
         current = stack.pop()
         if current is None or id(current) in seen:

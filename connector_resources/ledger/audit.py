@@ -104,8 +104,9 @@ class AuditStore(LedgerBase):
         """
         values = self._audit_values(**event)
         with self._write(conn) as c:
-            result = c.execute(statements.AUDIT_INSERT, values)
-            return int(result.inserted_primary_key[0])
+            key = c.execute(statements.AUDIT_INSERT, values).inserted_primary_key
+            assert key is not None  # one row inserted: its key is known
+            return int(key[0])
 
     @staticmethod
     def _audit_values(

@@ -8,9 +8,10 @@ integration), how many flows did not finish and how many records were judged; no
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -83,11 +84,10 @@ class FitStore(LedgerBase):
             query = query.where(t.c.flows == "")
         with self._read(None) as conn:
             row = conn.execute(query.limit(1)).first()
-        return _note(row._mapping) if row is not None else None
+        return _note(row._asdict()) if row is not None else None
 
 
-def _note(row: object) -> FitNote:
-    values = dict(row)  # type: ignore[call-overload]
+def _note(values: Mapping[str, Any]) -> FitNote:
     flows = tuple(name for name in values["flows"].split(",") if name)
     return FitNote(
         at=values["at"],

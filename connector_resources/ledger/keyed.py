@@ -61,7 +61,10 @@ def by_record(method: Callable[..., R]) -> Callable[..., R]:
         record = self._xref_key(integration, entity, source_system, source_key, target_system)
         return method(self, record, *args, **kwargs)
 
-    call.__signature__ = _spelled_out(method, (*_FLOW, ("source_key", "str"), ("target_system", "str")))
+    # What inspect.signature (and so an editor) reads; an attribute of functions no type declares.
+    call.__signature__ = _spelled_out(  # pyright: ignore[reportAttributeAccessIssue]
+        method, (*_FLOW, ("source_key", "str"), ("target_system", "str"))
+    )
     return call
 
 
@@ -73,7 +76,7 @@ def by_flow_page(method: Callable[..., R]) -> Callable[..., R]:
         page = self._flow_page(integration, entity, source_system, source_keys, target_system)
         return method(self, page, *args, **kwargs)
 
-    call.__signature__ = _spelled_out(
+    call.__signature__ = _spelled_out(  # pyright: ignore[reportAttributeAccessIssue] (as by_record's)
         method, (*_FLOW, ("source_keys", "Collection[str]"), ("target_system", "str"))
     )
     return call

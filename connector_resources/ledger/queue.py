@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 import sqlalchemy as sa
 
@@ -32,6 +32,8 @@ from connector_resources.ledger.records import (
 from connector_resources.redaction import redact
 from connector_resources.refusal_actions import timed
 from connector_resources.refusals import Refusal, unclassified, waits_for_record
+
+_Columns = TypeVarTuple("_Columns")  # what a query selects, kept by the filters it is given
 
 
 class QueueStore(LedgerBase):
@@ -540,7 +542,11 @@ class QueueStore(LedgerBase):
             return [self.queue_item(row) for row in c.execute(query)]
 
     @staticmethod
-    def queue_filters(query: sa.Select[Any], integration: str | None, flow: str | None) -> sa.Select[Any]:
+    def queue_filters(
+        query: sa.Select[*_Columns], integration: str | None, flow: str | None
+    ) -> sa.Select[*_Columns]:
+        """``query`` narrowed to the items of ``integration`` and ``flow`` (each when given), selecting what
+        it selected."""
         t = schema.retry_queue
         if integration is not None:
             query = query.where(t.c.integration == integration)

@@ -21,7 +21,7 @@ and ``flows`` (clears by itself: every other open item), by the one rule of ever
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -218,10 +218,10 @@ class QueueBrowseStore(LedgerBase):
             row = conn.execute(sa.select(t).where(t.c.id == item_id)).first()
         return self.queue_item(row) if row else None
 
-    def _conditions(self, where: QueueFilter) -> list[Any]:
+    def _conditions(self, where: QueueFilter) -> list[sa.ColumnElement[bool]]:
         """The WHERE clauses of ``where`` (see ``QueueFilter``)."""
         t, now = schema.retry_queue, _now()
-        conditions: list[Any] = []
+        conditions: list[sa.ColumnElement[bool]] = []
         if where.integration:
             conditions.append(t.c.integration == where.integration)
         if where.flow:
@@ -255,7 +255,7 @@ class QueueBrowseStore(LedgerBase):
         return conditions
 
     @staticmethod
-    def _view(where: QueueFilter, now: Any) -> list[Any]:
+    def _view(where: QueueFilter, now: datetime) -> list[sa.ColumnElement[bool]]:
         """The open items of ``where.view``: a person's are those ``needs_person_sql`` says (the one rule,
         ``connector_resources.needs_person``), the flows' all the others."""
         t = schema.retry_queue
@@ -272,7 +272,7 @@ class QueueBrowseStore(LedgerBase):
             person if where.view == PERSON else sa.not_(person),
         ]
 
-    def _search(self, text: str) -> Any:
+    def _search(self, text: str) -> sa.ColumnElement[bool]:
         """An id in any system finds its records: the item's own key, or the source key of a cross-reference
         or audit event naming ``text`` as its target (each an index look-up); any other text is words of
         the reason (case-insensitive; on PostgreSQL whole words in that order, from an index)."""

@@ -165,6 +165,8 @@ class TargetStore(LedgerBase):
         if not updates:
             return nothing
         by_values = self._dialect == "postgresql" and len(keys) == len(updates)
+        updated: dict[tuple[str, ...], bool] = {}  # by_values: what the statement returned
+        changed = 0  # else: how many rows the updates changed
         try:
             with conn.begin_nested() if self._dialect == "postgresql" else nullcontext():
                 if by_values:

@@ -6,9 +6,15 @@ is too, so a module that only names an endpoint (``configured.instance_endpoint`
 load) does not import Starlette.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector_resources.webhooks.sources import WebhookRejected, WebhookSource, hmac_matches
+
+if TYPE_CHECKING:  # what ``__getattr__`` offers, as a type checker and an editor see it
+    from connector_resources.bill.webhook_source import bill_source
+    from connector_resources.coupa.webhook_source import coupa_source
+    from connector_resources.procore.webhook_source import procore_source
+    from connector_resources.webhooks.receiver import create_receiver
 
 _LAZY = {
     "create_receiver": "connector_resources.webhooks.receiver",
@@ -20,11 +26,11 @@ _LAZY = {
 __all__ = [
     "WebhookRejected",
     "WebhookSource",
-    "bill_source",  # noqa: F822 (offered by __getattr__)
-    "coupa_source",  # noqa: F822
-    "create_receiver",  # noqa: F822
+    "bill_source",  # offered by __getattr__
+    "coupa_source",
+    "create_receiver",
     "hmac_matches",
-    "procore_source",  # noqa: F822
+    "procore_source",
 ]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 DEFAULT_FUTURE_SKEW = timedelta(minutes=5)
 
@@ -26,7 +25,7 @@ class EventTimeMissing(ValueError):
     """The delivery lacks the event time its source documents (or it is not a time); refused with 400."""
 
 
-def parse_event_time(value: Any, field: str) -> datetime:
+def parse_event_time(value: object, field: str) -> datetime:
     """An ISO 8601 date-time (``Z``, ``+00:00`` or ``+0000`` offsets, any fraction) as an aware UTC value.
 
     A stamp without an offset is read as UTC (Procore's documented stamps are all UTC; Coupa's and

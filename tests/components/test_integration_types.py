@@ -4,6 +4,8 @@ environment and the default), and two instances disagreeing on one setting are r
 
 from __future__ import annotations
 
+import sys
+
 import pydantic
 import pytest
 
@@ -79,3 +81,48 @@ def test_the_connector_refuses_an_override_naming_no_instance(monkeypatch):
     monkeypatch.setenv("ML_INTEGRATIONS", "jde_bil")
     with pytest.raises(UnknownIntegration, match="'jde_bil' .*known: jde_bill"):
         Deployment.of_instances([components.JdeBill()])
+
+
+def test_a_type_written_out_is_what_integration_type_makes_of_its_package():
+    """``class JdeBill(IntegrationType, package=...)`` (what an editor and a checker see) and
+    ``integration_type`` (another project's package, made at run time) take the same from the package."""
+    from connector_assets.components.integration_type import integration_type
+
+    made = integration_type(components.JdeBill.package, "elsewhere.components")
+    assert made.__name__ == "JdeBill" and made.__module__ == "elsewhere.components"
+    assert made.model_json_schema() == components.JdeBill.model_json_schema()
+    assert made.model().model_json_schema() == components.JdeBill.model().model_json_schema()
+    assert (made.integration, made.declared.keys(), made.__doc__) == (
+        "jde_bill",
+        components.JdeBill.declared.keys(),
+        components.JdeBill.__doc__,
+    )
+
+
+def test_a_type_named_otherwise_than_its_package_is_refused():
+    from connector_assets.components.integration_type import IntegrationType
+
+    with pytest.raises(TypeError, match="integrations.jde_bill is named JdeBill, not Bill"):
+
+        class Bill(IntegrationType, package="connector_assets.integrations.jde_bill"):
+            pass
+
+
+def test_an_integration_package_without_its_type_is_refused_naming_the_line(tmp_path, monkeypatch):
+    """A new package with a ``wiring`` and no class in ``connector_assets.components`` would load in no
+    deployment: the list of types refuses it, saying what to write."""
+    from connector_assets import integrations
+
+    (tmp_path / "jde_nowhere").mkdir()
+    (tmp_path / "jde_nowhere" / "__init__.py").write_text('"""Nowhere."""\n')
+    (tmp_path / "jde_nowhere" / "wiring.py").write_text("")
+    monkeypatch.setattr(integrations, "__path__", [*integrations.__path__, str(tmp_path)])
+    components.integration_types.cache_clear()
+    try:
+        with pytest.raises(LookupError) as refused:
+            components.integration_types()
+    finally:
+        components.integration_types.cache_clear()
+        sys.modules.pop("connector_assets.integrations.jde_nowhere", None)  # found by find_spec
+    said = str(refused.value)
+    assert 'class JdeNowhere(IntegrationType, package="connector_assets.integrations.jde_nowhere")' in said
