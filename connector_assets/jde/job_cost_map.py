@@ -6,7 +6,7 @@ staged F0901 or refused naming the table to fix. A document being mapped asks th
 
 import copy
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.job_accounts import AccountWaits, JobAccount, JobAccounts, clean_job_account
@@ -40,19 +40,19 @@ class JobCostMap:
         self.fingerprints = dict(fingerprints or {})
 
     @classmethod
-    def load(cls, staging: Any) -> "JobCostMap":
+    def load(cls, staging: Any) -> Self:
         """A run's map: the staged snapshots (never the files) and the staged F0901."""
         projects, codes = cls.tables
         return cls._of(projects.snapshot(staging), codes.snapshot(staging), staging)
 
     @classmethod
-    def today(cls, staging: Any) -> "JobCostMap":
+    def today(cls, staging: Any) -> Self:
         """A replay's map: today's files staged afresh (so a fixed table takes effect), then read back."""
         projects, codes = cls.tables
         return cls._of(projects.restage(staging), codes.restage(staging), staging)
 
     @classmethod
-    def _of(cls, projects: Any, cost_codes: Any, staging: Any) -> "JobCostMap":
+    def _of(cls, projects: Any, cost_codes: Any, staging: Any) -> Self:
         prints = {
             table.asset.to_user_string(): snapshot.fingerprint
             for table, snapshot in zip(cls.tables, (projects, cost_codes), strict=True)

@@ -37,7 +37,7 @@ Every call takes the session's lock (``calls``): one call at a time on a token u
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager
 from itertools import repeat
@@ -283,7 +283,7 @@ class ResultSetReader:
 
     def _query_pages(
         self, spec: BrowseSpec, extra: Sequence[Condition], keys: tuple[str, ...] | None = None
-    ) -> Iterator[list[Mapping[str, Any]] | ColumnPage]:
+    ) -> Generator[list[Mapping[str, Any]] | ColumnPage, None, None]:
         """Raw pages (never empty) of one (sub-)query, following next links; ``ReadInterrupted`` when it
         cannot go on.
 
