@@ -80,6 +80,14 @@ def _awaits(queued: dict[str, Any], record: Mapped) -> bool:
     return item is not None and awaits_replay(item, record)
 
 
+def _days_ahead(staged: ValidatedDays, pull: ParentPull) -> Iterator[list[Mapped]]:
+    """The records of the days read ahead, in the order each day writes them: its staged records, then
+    those its pulls released (not one it stages)."""
+    for partition, valid in staged.days_ahead():
+        keys = {record.source_key for record in valid}
+        yield valid + [record for record in pull.ready_for(partition) if record.source_key not in keys]
+
+
 def _api_calls(target: Any) -> int:
     """HTTP calls the target's client session has made so far (its ``CallMetrics``), 0 if it keeps none."""
     metrics = getattr(getattr(target, "session", None), "metrics", None) or getattr(target, "metrics", None)
@@ -150,11 +158,13 @@ def written_asset(
         days: list[DayWrite] = []
         stopped: str | None = None
         staged = ValidatedDays(spec, partitions, lambda partition: _staged_records(context, partition))
-        # A range's next days searched with the end of each day (``found_ahead``), for targets that can.
-        ahead = SearchAhead(staged.read_ahead, lambda record: _awaits(queued, record))
         pull = ParentPull(spec, parents, pull_limit())
+        # A range's next days searched with the end of each day (``found_ahead``), for targets that can:
+        # their staged records, then those their pulls released (``ParentPull.ahead``).
+        ahead = SearchAhead(lambda: _days_ahead(staged, pull), lambda record: _awaits(queued, record))
         with spec.open_target(context) as opened, _releasing(context, ahead):
             target = context.resources.target_boundary.wrap(spec, opened)  # itself, unless in a preview
+            pull.ahead(context, partitions, staged.staged_keys)  # a range's pulls, before its first day
             for partition in partitions:
                 day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
                 days.append(day)
