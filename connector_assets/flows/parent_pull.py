@@ -39,6 +39,7 @@ from connector_assets.flows.core import (
     must_wait,
     queue_failure,
 )
+from connector_assets.flows.deferred import batch_limits
 from connector_assets.flows.flow_run import run_lease
 from connector_assets.flows.found_ahead import SearchAhead
 from connector_assets.flows.records import validate
@@ -223,14 +224,15 @@ class ParentPull:
         lease = run_lease(context)
 
         def upcoming(after: list[str | None]) -> Iterator[list[Mapped]]:
-            for day in days[days.index(after[0]) + 1 :] if after else ():
+            for day in days[days.index(after[0]) + 1 :] if after else days:
                 yield by_day[day]
 
         writing: list[str | None] = []
         search = SearchAhead(lambda: upcoming(writing))
         with pulling(parent), parent.open_target(context) as opened:
             target = context.resources.target_boundary.wrap(parent, opened)
-            try:
+            try:  # the first day's parents claimed and searched with the next days', in one go
+                search.search(parent, target, ledger, lease, batch_limits()[0], set())
                 for day in days:
                     writing[:] = [day]
                     self._write_parents(context, ledger, parent, by_day[day], day, target, search)

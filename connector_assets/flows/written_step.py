@@ -23,6 +23,7 @@ from dagster import (
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec, Mapped, audit_record, queue_failure
 from connector_assets.flows.day_checks import current_targets
+from connector_assets.flows.deferred import batch_limits
 from connector_assets.flows.flow_run import run_lease, run_partitions, tag_run
 from connector_assets.flows.found_ahead import SearchAhead
 from connector_assets.flows.parent_pull import PULL_COUNTS, ParentPull, check_parents, pull_limit
@@ -164,14 +165,19 @@ def written_asset(
         ahead = SearchAhead(lambda: _days_ahead(staged, pull), lambda record: _awaits(queued, record))
         with spec.open_target(context) as opened, _releasing(context, ahead):
             target = context.resources.target_boundary.wrap(spec, opened)  # itself, unless in a preview
+            first_calls: int | None = _api_calls(target)  # what is done ahead is the first day's
             pull.ahead(context, partitions, staged.staged_keys)  # a range's pulls, before its first day
+            if len(partitions) > 1:  # the first day's records claimed and searched with the next days'
+                staged.staged_keys(partitions[0])  # its day read (and validated) now
+                ledger = context.resources.ledger.get()
+                ahead.search(spec, target, ledger, run_lease(context), batch_limits()[0], set())
             for partition in partitions:
                 day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
                 days.append(day)
                 if stopped is not None:
                     day.error = stopped
                     continue
-                calls = _api_calls(target)
+                calls, first_calls = (_api_calls(target) if first_calls is None else first_calls), None
                 try:
                     day.staged = _write_partition(
                         context, target, staged, partition, queued, day.counts, ahead, pull

@@ -172,6 +172,13 @@ class BillReader(ApprovedBillReader):
             self.read_orders_ahead(bill for bill, _ in bills)
         return super().settled(bills, run_id=run_id, partition=partition)
 
+    def maps(self, bill: Mapping[str, Any]) -> bool:
+        """Whether the mapping reads ``bill`` in full and maps it (``approved_full_bill``'s rule: approved,
+        and not exported by another process unless this integration sent it), so needs its supplier."""
+        if status_code(bill) not in self.rules.statuses:
+            return False
+        return not bill.get("last_export_date") or self.posted(str(bill.get("uuid") or "")) is not None
+
     def read_orders_ahead(self, bills: Iterable[Mapping[str, Any]]) -> None:
         """Read the Fusion numbers of the orders ``bills`` bill in lists (``read_order_numbers``) before
         they are mapped one by one. Only bills the mapping reads in full anyway (approved, not sent, not
@@ -272,6 +279,7 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
         first = first_in_run(context, INVOICES_FLOW.flow)
         days = run_partitions(context) if first else [partition]
         staged = [bill for day in days for bill, _ in staged_bills(resources.staging, BILLS_ASSET, day)]
+        staged = [bill for bill in staged if reader.maps(bill)]  # a bill not mapped needs no supplier
         read_paired_suppliers(reader.sites, ledger, (bill_vendor_id(bill) for bill in staged))
         if len(days) > 1:
             reader.read_orders_ahead(staged[:RUN_BILLS_AHEAD])
