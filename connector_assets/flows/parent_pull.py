@@ -11,7 +11,11 @@ held on them. Those records are read again (the flow's ``remap``, so a body buil
 rebuilt) and written with the day. A parent read that waits itself for another declared parent never
 synced (an order for its vendor) gets that one pulled first and is read again. At most
 ``ML_PARENT_PULL_LIMIT`` parents a step; the rest wait for the next run, said in the log and the day's
-figures. A parent its flow's ``remap`` does not give back (missing from its source, or not one its flow
+figures. A range does every day's pulls before its first day is written (``ParentPull.ahead``): each day's
+parents are read and written under that day as before, but one day's parents are claimed and searched with
+the next days' (``found_ahead.SearchAhead``), and the records they release are mapped ahead, so the step
+searches them with the days they are written in: a backfill's natural-key searches go by chunk of records,
+not by day. A parent its flow's ``remap`` does not give back (missing from its source, or not one its flow
 writes yet), refused, or held itself leaves its records held on it (``parents_missing``; a refused one is
 shown with the records it blocks). One its remap settles as never written (another process exported it:
 ``flows.never_written``) is not missing: its records are settled with it at once, as a replay sweep would
@@ -20,8 +24,8 @@ shown with the records it blocks). One its remap settles as never written (anoth
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -35,7 +39,9 @@ from connector_assets.flows.core import (
     must_wait,
     queue_failure,
 )
+from connector_assets.flows.deferred import batch_limits
 from connector_assets.flows.flow_run import run_lease
+from connector_assets.flows.found_ahead import SearchAhead
 from connector_assets.flows.records import validate
 from connector_assets.flows.write_pools import write_pool
 from connector_assets.flows.writer import PartitionWriter, write_workers
@@ -116,32 +122,122 @@ class ParentPull:
     limit: int
     tried: set[str] = field(default_factory=set)  # dependency keys pulled (or tried) by this step
     _parent_items: dict[str, dict[str, Any]] = field(default_factory=dict)  # parent flow -> key -> open item
+    # What ``ahead`` did for each later day: its records released and mapped again, its figures, and the
+    # keys of its held records it settled (not looked at again by ``day``).
+    _ready: dict[str | None, list[Mapped]] = field(default_factory=dict)
+    _figures: dict[str | None, Counter[str]] = field(default_factory=dict)
+    _settled: set[str] = field(default_factory=set)
+    _failed: Exception | None = None  # what stopped ``ahead``, raised by the range's first ``day``
+
+    def _held(self, ledger: Ledger, partition: str | None, leave: set[str]) -> list[Any]:
+        """The day's open items held on a declared parent, or released by one written since (a pull of
+        another flow's step, a run of the parent's flow) and not yet replayed: the run writes both. Not
+        those of ``leave``."""
+        return [
+            item
+            for item in ledger.partition_queue(
+                integration=self.spec.integration, flow=self.spec.name, partition_key=partition
+            )
+            if item.depends_on and item.source_key not in leave and parent_of(self.parents, item.depends_on)
+        ]
+
+    def ahead(
+        self, context: Any, partitions: Sequence[str | None], staged: Callable[[str | None], set[str]]
+    ) -> None:
+        """A range's pulls, every day's, before its first day is written (module docstring): each day's
+        parents read under that day, then written day by day with the next days' claimed and searched
+        ahead, then each day's released records mapped again, kept for ``day`` and ``ready_for``. ``staged``:
+        a day's staged source keys (records the step writes anyway)."""
+        if not self.parents or len(partitions) < 2:
+            return
+        try:
+            self._ahead(context, partitions, staged)
+        except Exception as error:  # each day pulls its own then; the first day fails with this
+            self._ready.clear()
+            self._figures.clear()
+            self._settled.clear()
+            self._failed = error
+
+    def _ahead(
+        self, context: Any, partitions: Sequence[str | None], staged: Callable[[str | None], set[str]]
+    ) -> None:
+        ledger: Ledger = context.resources.ledger.get()
+        held_by_day: dict[str | None, list[Any]] = {}
+        deferred: dict[FlowSpec, dict[str | None, list[Mapped]]] = {}
+        for partition in partitions:  # a record audited under several days is the first one's
+            held = self._held(ledger, partition, self._settled)
+            if held:  # only a day with held records is read ahead for its staged keys
+                writing = staged(partition)
+                held = [item for item in held if item.source_key not in writing]
+            self._settled |= {item.source_key for item in held}
+            held_by_day[partition] = held
+            figures = self._figures.setdefault(partition, Counter())
+            if held:
+                waited = {item.depends_on for item in held}
+                self._pull_keys(context, ledger, waited, partition, figures, deferred)
+        for parent, by_day in deferred.items():
+            self._write_ahead(context, ledger, parent, by_day)
+        for partition, held in held_by_day.items():
+            synced = ledger.synced_dependencies({item.depends_on for item in held})
+            ready = sorted({item.source_key for item in held if item.depends_on in synced})
+            if ready:
+                figures = self._figures[partition]
+                self._ready[partition] = self._again(context, ledger, ready, partition, figures)
+
+    def ready_for(self, partition: str | None) -> list[Mapped]:
+        """The records ``ahead`` released for ``partition`` and mapped again, not yet handed to ``day``."""
+        return list(self._ready.get(partition, ()))
 
     def day(
         self, context: Any, partition: str | None, counts: dict[str, int], staged: Iterable[str] = ()
     ) -> list[Mapped]:
         """Pull the parents the day's held records wait for; the held records now writable, mapped again
-        (not those of ``staged``, the day's records the step writes anyway)."""
+        (not those of ``staged``, the day's records the step writes anyway). In a range, what ``ahead``
+        did for the day first, with its figures."""
         if not self.parents:
             return []
+        if self._failed is not None:  # the range's pulls failed: its first day fails with why
+            error, self._failed = self._failed, None
+            raise error
         writing = set(staged)
+        prepared = self._ready.pop(partition, [])
+        found = [r for r in prepared if r.source_key not in writing]
+        for name, n in self._figures.pop(partition, Counter()).items():
+            counts[name] += n
+        counts["written_after_pull"] -= len(prepared) - len(found)
         ledger: Ledger = context.resources.ledger.get()
-        held = [
-            item
-            for item in ledger.partition_queue(
-                integration=self.spec.integration, flow=self.spec.name, partition_key=partition
-            )
-            # held on a parent, or released by a parent written since (a pull of another flow's step, a
-            # run of the parent's flow) and not yet replayed: the run writes both
-            if item.depends_on and item.source_key not in writing and parent_of(self.parents, item.depends_on)
-        ]
+        held = self._held(ledger, partition, writing | self._settled)
         if not held:
-            return []
+            return found
         waited = {item.depends_on for item in held}
         self._pull_keys(context, ledger, waited, partition, counts)
         synced = ledger.synced_dependencies(waited)
         ready = sorted({item.source_key for item in held if item.depends_on in synced})
-        return self._again(context, ledger, ready, partition, counts) if ready else []
+        return found + (self._again(context, ledger, ready, partition, counts) if ready else [])
+
+    def _write_ahead(
+        self, context: Any, ledger: Ledger, parent: FlowSpec, by_day: dict[str | None, list[Mapped]]
+    ) -> None:
+        """Write the parents ``ahead`` read, day by day under each day, the next days' first chunk
+        claimed and searched at the end of each (``SearchAhead``), whose claims never used are ended."""
+        days = [day for day, records in by_day.items() if records]
+        lease = run_lease(context)
+
+        def upcoming(after: list[str | None]) -> Iterator[list[Mapped]]:
+            for day in days[days.index(after[0]) + 1 :] if after else days:
+                yield by_day[day]
+
+        writing: list[str | None] = []
+        search = SearchAhead(lambda: upcoming(writing))
+        with pulling(parent), parent.open_target(context) as opened:
+            target = context.resources.target_boundary.wrap(parent, opened)
+            try:  # the first day's parents claimed and searched with the next days', in one go
+                search.search(parent, target, ledger, lease, batch_limits()[0], set())
+                for day in days:
+                    writing[:] = [day]
+                    self._write_parents(context, ledger, parent, by_day[day], day, target, search)
+            finally:
+                search.release(parent, ledger, lease)
 
     def _pull_keys(
         self,
@@ -150,8 +246,10 @@ class ParentPull:
         waited: set[str],
         partition: str | None,
         counts: dict[str, int],
+        deferred: dict[FlowSpec, dict[str | None, list[Mapped]]] | None = None,
     ) -> None:
-        """Pull the parents ``waited`` names that the ledger never synced nor saw, within the budget."""
+        """Pull the parents ``waited`` names that the ledger never synced nor saw, within the budget;
+        ``deferred``: read them only, kept there by parent and day for ``ahead`` to write."""
         unsynced = waited - ledger.synced_dependencies(waited)
         wanted = [key for key in sorted(unsynced) if self._never_seen(ledger, key)]
         room = max(0, self.limit - len(self.tried))
@@ -170,7 +268,7 @@ class ParentPull:
             by_parent.setdefault(found[0], []).append(found[1])
         for parent, keys in by_parent.items():
             with pulling(parent):
-                self._pull(context, ledger, parent, keys, partition, counts)
+                self._pull(context, ledger, parent, keys, partition, counts, deferred)
 
     def _never_seen(self, ledger: Ledger, depends_on: str) -> bool:
         """Whether ``depends_on``'s parent is unknown to the ledger beyond this step: not tried, and no open
@@ -193,8 +291,10 @@ class ParentPull:
         keys: list[str],
         partition: str | None,
         counts: dict[str, int],
+        deferred: dict[FlowSpec, dict[str | None, list[Mapped]]] | None = None,
     ) -> None:
-        """Read ``keys`` of ``parent`` from its source and write them through the parent's own flow."""
+        """Read ``keys`` of ``parent`` from its source and write them through the parent's own flow (or
+        keep them in ``deferred``, for ``ahead``)."""
         assert parent.remap is not None
         run_id = context.run.run_id
         read = list(parent.remap(context, keys))
@@ -218,25 +318,45 @@ class ParentPull:
         ready = writable(parent, ledger, read, run_id=run_id, partition=partition)
         if not ready:
             return
-        parent_counts: defaultdict[str, int] = defaultdict(int)  # what the pull did, not the parent's day
-        queued = self._parent_items.get(parent.name, {})
+        if deferred is not None:
+            deferred.setdefault(parent, {}).setdefault(partition, []).extend(ready)
+            return
         with parent.open_target(context) as opened:
             target = context.resources.target_boundary.wrap(parent, opened)
-            writer = PartitionWriter(
-                parent,
-                target,
-                ledger,
-                run_id=run_id,
-                partition=partition,
-                lease=run_lease(context),
-                queued=dict(queued),
-                counts=parent_counts,
-            )
-            writer.run(ready, write_workers(parent, target))
+            self._write_parents(context, ledger, parent, ready, partition, target, None, counts)
+
+    def _write_parents(
+        self,
+        context: Any,
+        ledger: Ledger,
+        parent: FlowSpec,
+        ready: list[Mapped],
+        partition: str | None,
+        target: Any,
+        search: SearchAhead | None,
+        counts: dict[str, int] | None = None,
+    ) -> None:
+        """Write ``ready`` parents under ``partition`` through the parent's own target and writer; the
+        pulled count goes to ``counts`` (else to the day's figures ``ahead`` keeps)."""
+        parent_counts: defaultdict[str, int] = defaultdict(int)  # what the pull did, not the parent's day
+        queued = self._parent_items.get(parent.name, {})
+        writer = PartitionWriter(
+            parent,
+            target,
+            ledger,
+            run_id=context.run.run_id,
+            partition=partition,
+            lease=run_lease(context),
+            queued=dict(queued),
+            counts=parent_counts,
+            search_ahead=search,
+        )
+        writer.run(ready, write_workers(parent, target))
         written = sum(parent_counts.get(k, 0) for k in ("create", "update", "adopt", "skip"))
-        counts["parents_pulled"] += written
+        figures = counts if counts is not None else self._figures.setdefault(partition, Counter())
+        figures["parents_pulled"] += written
         context.log.info(
-            f"{self.spec.flow}: pulled {written} of {len(keys)} {parent.entity}(s) never synced through "
+            f"{self.spec.flow}: pulled {written} of {len(ready)} {parent.entity}(s) never synced through "
             f"{parent.flow} ({', '.join(f'{k}={v}' for k, v in sorted(parent_counts.items()) if v)})"
         )
 

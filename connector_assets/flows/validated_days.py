@@ -35,10 +35,22 @@ class ValidatedDays:
     def read_ahead(self) -> Iterator[list[Mapped]]:
         """The valid records of the days read ahead and not yet asked for, day by day in order, up to the
         first day that could not be read (``found_ahead.SearchAhead``: what the next days will write)."""
-        for found in list(self._ahead.values()):
+        for _, valid in self.days_ahead():
+            yield valid
+
+    def staged_keys(self, partition: str | None) -> set[str]:
+        """The source keys of ``partition``'s staged records (read now if not yet; none if unreadable)."""
+        if partition not in self._ahead:
+            self._read_from(partition)
+        found = self._ahead[partition]
+        return set() if isinstance(found, Exception) else {record.source_key for record in found[0]}
+
+    def days_ahead(self) -> Iterator[tuple[str | None, list[Mapped]]]:
+        """``read_ahead`` with each day's partition."""
+        for partition, found in list(self._ahead.items()):
             if isinstance(found, Exception):
                 return
-            yield found[1].valid
+            yield partition, found[1].valid
 
     def _read_from(self, partition: str | None) -> None:
         """Read and validate ``partition`` and the days after it, up to ``RECORDS_PER_PASS`` records."""

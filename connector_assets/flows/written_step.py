@@ -23,6 +23,7 @@ from dagster import (
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec, Mapped, audit_record, queue_failure
 from connector_assets.flows.day_checks import current_targets
+from connector_assets.flows.deferred import batch_limits
 from connector_assets.flows.flow_run import run_lease, run_partitions, tag_run
 from connector_assets.flows.found_ahead import SearchAhead
 from connector_assets.flows.parent_pull import PULL_COUNTS, ParentPull, check_parents, pull_limit
@@ -78,6 +79,14 @@ def _awaits(queued: dict[str, Any], record: Mapped) -> bool:
     """Whether the run leaves ``record`` to a replay (``awaits_replay`` on its open queue item)."""
     item = queued.get(record.source_key)
     return item is not None and awaits_replay(item, record)
+
+
+def _days_ahead(staged: ValidatedDays, pull: ParentPull) -> Iterator[list[Mapped]]:
+    """The records of the days read ahead, in the order each day writes them: its staged records, then
+    those its pulls released (not one it stages)."""
+    for partition, valid in staged.days_ahead():
+        keys = {record.source_key for record in valid}
+        yield valid + [record for record in pull.ready_for(partition) if record.source_key not in keys]
 
 
 def _api_calls(target: Any) -> int:
@@ -150,18 +159,25 @@ def written_asset(
         days: list[DayWrite] = []
         stopped: str | None = None
         staged = ValidatedDays(spec, partitions, lambda partition: _staged_records(context, partition))
-        # A range's next days searched with the end of each day (``found_ahead``), for targets that can.
-        ahead = SearchAhead(staged.read_ahead, lambda record: _awaits(queued, record))
         pull = ParentPull(spec, parents, pull_limit())
+        # A range's next days searched with the end of each day (``found_ahead``), for targets that can:
+        # their staged records, then those their pulls released (``ParentPull.ahead``).
+        ahead = SearchAhead(lambda: _days_ahead(staged, pull), lambda record: _awaits(queued, record))
         with spec.open_target(context) as opened, _releasing(context, ahead):
             target = context.resources.target_boundary.wrap(spec, opened)  # itself, unless in a preview
+            first_calls: int | None = _api_calls(target)  # what is done ahead is the first day's
+            pull.ahead(context, partitions, staged.staged_keys)  # a range's pulls, before its first day
+            if len(partitions) > 1:  # the first day's records claimed and searched with the next days'
+                staged.staged_keys(partitions[0])  # its day read (and validated) now
+                ledger = context.resources.ledger.get()
+                ahead.search(spec, target, ledger, run_lease(context), batch_limits()[0], set())
             for partition in partitions:
                 day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
                 days.append(day)
                 if stopped is not None:
                     day.error = stopped
                     continue
-                calls = _api_calls(target)
+                calls, first_calls = (_api_calls(target) if first_calls is None else first_calls), None
                 try:
                     day.staged = _write_partition(
                         context, target, staged, partition, queued, day.counts, ahead, pull

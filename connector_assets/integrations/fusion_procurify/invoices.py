@@ -29,7 +29,7 @@ from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
 from connector_assets.procurify.bill_order_lines import BillOrderLines
 from connector_assets.procurify.bill_reads import BillWording, staged_bills
-from connector_assets.runtime.run_reads import first_in_run
+from connector_assets.runtime.run_reads import RunReads, first_in_run
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.error_kinds import ConnectorError
@@ -109,6 +109,13 @@ def order_dependency(procurify_po: int) -> str:
     return dependency_key(INTEGRATION, ORDER_ENTITY, "procurify", po_source_key(procurify_po))
 
 
+# A range's bills read in full on its first mapped day, for the Fusion numbers of the orders they bill (one
+# list for the run, not one a day), then kept for their own day's mapping, which takes them out; at most
+# ``RUN_BILLS_AHEAD``, so a long backfill holds a bounded number (the days beyond read their own as before).
+RUN_BILLS_AHEAD = 500
+_RUN_BILLS: RunReads[dict[str, Mapping[str, Any]]] = RunReads(dict)
+
+
 class BillReader(ApprovedBillReader):
     """The flow's bills, on one Procurify and one Fusion session: the Procurify side's approved-bill reader
     (``procurify.approved_bill_reader``) with what only a Fusion invoice needs: the supplier's pay site, the
@@ -124,8 +131,11 @@ class BillReader(ApprovedBillReader):
         rules: InvoiceRules,
         suppliers: Read | None = None,
         orders: OrderNumbers | None = None,
+        bills: dict[str, Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(procurify, ledger, INVOICES_FLOW, rules.statuses, WORDING)
+        if bills is not None:  # the run's bills read in full ahead (``_RUN_BILLS``), shared by its days
+            self.full = bills
         self.procurify, self.fusion, self.accounts, self.rules = procurify, fusion, accounts, rules
         self.sites = SupplierSites(fusion, suppliers)
         self.order_lines = BillOrderLines(procurify)
@@ -161,6 +171,13 @@ class BillReader(ApprovedBillReader):
         if self.known_orders is not None:
             self.read_orders_ahead(bill for bill, _ in bills)
         return super().settled(bills, run_id=run_id, partition=partition)
+
+    def maps(self, bill: Mapping[str, Any]) -> bool:
+        """Whether the mapping reads ``bill`` in full and maps it (``approved_full_bill``'s rule: approved,
+        and not exported by another process unless this integration sent it), so needs its supplier."""
+        if status_code(bill) not in self.rules.statuses:
+            return False
+        return not bill.get("last_export_date") or self.posted(str(bill.get("uuid") or "")) is not None
 
     def read_orders_ahead(self, bills: Iterable[Mapping[str, Any]]) -> None:
         """Read the Fusion numbers of the orders ``bills`` bill in lists (``read_order_numbers``) before
@@ -248,12 +265,24 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
         # Fusion's suppliers read once per run (``suppliers_for_run``), those of the day's bills in one list.
         run_id = context.run.run_id
         reader = BillReader(
-            procurify, fusion, ledger, accounts, rules, suppliers_for_run(run_id), orders_for_run(run_id)
+            procurify,
+            fusion,
+            ledger,
+            accounts,
+            rules,
+            suppliers_for_run(run_id),
+            orders_for_run(run_id),
+            _RUN_BILLS(run_id),
         )
-        # On the run's first day, the suppliers of every day's bills at once (the list is per run).
-        days = run_partitions(context) if first_in_run(context, INVOICES_FLOW.flow) else [partition]
-        staged = (bill for day in days for bill, _ in staged_bills(resources.staging, BILLS_ASSET, day))
+        # On the run's first day, the suppliers of every day's bills at once (the list is per run), and the
+        # Fusion numbers of the orders they bill (``read_orders_ahead``: one list, not one a day).
+        first = first_in_run(context, INVOICES_FLOW.flow)
+        days = run_partitions(context) if first else [partition]
+        staged = [bill for day in days for bill, _ in staged_bills(resources.staging, BILLS_ASSET, day)]
+        staged = [bill for bill in staged if reader.maps(bill)]  # a bill not mapped needs no supplier
         read_paired_suppliers(reader.sites, ledger, (bill_vendor_id(bill) for bill in staged))
+        if len(days) > 1:
+            reader.read_orders_ahead(staged[:RUN_BILLS_AHEAD])
         yield from reader.settled(bills, run_id=run_id, partition=partition)
 
 
