@@ -14,6 +14,7 @@ from connector_assets.flows import amounts
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import BATCH_TABLE, BatchKey, jde_number
+from connector_resources.jde.session import JdeSession
 
 PAID = "P"  # F0411 PST: paid
 
@@ -59,7 +60,7 @@ def paid_today(rows: Iterable[Mapping[str, Any]]) -> list[VoucherKey]:
     return sorted({k for r in rows if str(r.get("PST") or "").strip() == PAID and (k := voucher_key(r))})
 
 
-def pay_items(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, list[dict[str, Any]]]:
+def pay_items(jde_session: JdeSession, vouchers: list[VoucherKey]) -> dict[VoucherKey, list[dict[str, Any]]]:
     """Every pay item of ``vouchers`` as F0411 holds it now (PST, AAP, UPMJ)."""
     wanted = set(vouchers)
     items: dict[VoucherKey, list[dict[str, Any]]] = {k: [] for k in vouchers}
@@ -76,7 +77,7 @@ def pay_items(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, 
 MARK_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AN8", "VINV", "RMK"]
 
 
-def voucher_marks(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, dict[str, Any]]:
+def voucher_marks(jde_session: JdeSession, vouchers: list[VoucherKey]) -> dict[VoucherKey, dict[str, Any]]:
     """Voucher -> its first pay item's marks in F0411 (company, supplier AN8, invoice number VINV, remark
     RMK): what maps a voucher back to its source record when R04110ZA or R0411Z1P purged its F0411Z1 rows."""
     wanted = set(vouchers)
@@ -91,7 +92,7 @@ def voucher_marks(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherK
 
 
 def batches_of_vouchers(
-    jde_session: Any, vouchers: list[VoucherKey], user: str
+    jde_session: JdeSession, vouchers: list[VoucherKey], user: str
 ) -> dict[VoucherKey, list[BatchKey]]:
     """Voucher -> the batch keys (EDI user ``user``) of the F0411Z1 rows it was made from, in the order
     JDE gives the rows (a row naming no document type matches the voucher's)."""

@@ -32,6 +32,7 @@ from connector_assets.jde.target_base import (
 )
 from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_resources.jde import Condition, JdeOrchestrationError
+from connector_resources.jde.session import JdeSession
 
 # What a payment body may carry of its voucher beside the batch key, never sent to JDE (``payment_body``):
 # the voucher's supplier invoice number (F0411Z1 VINV) and header remark (RMK) as the voucher flow wrote
@@ -217,7 +218,7 @@ def _text(value: Any) -> str:
     return str(value or "").strip()
 
 
-def find_payment(session: Any, company: str, document: int, dct: str, reference: str) -> str | None:
+def find_payment(session: JdeSession, company: str, document: int, dct: str, reference: str) -> str | None:
     """The ledger's id of payment ``reference`` on the voucher when JDE's F0414 shows it recorded (with
     JDE's payment number), else None."""
     number = recorded_payment(session, company, document, dct, reference)
@@ -239,7 +240,7 @@ def payment_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_payment(
-    session: Any,
+    session: JdeSession,
     company: str,
     document: int,
     dct: str,
@@ -281,7 +282,7 @@ def record_payment(
 
 
 def _adopt_refused_payment(
-    session: Any, company: str, document: int, dct: str, reference: str, exc: JdeOrchestrationError
+    session: JdeSession, company: str, document: int, dct: str, reference: str, exc: JdeOrchestrationError
 ) -> Created | None:
     """The payment an earlier attempt recorded, when JDE's refusal of this one is that: F0414 shows it (its
     payment number kept), or JDE calls it a duplicate reference; None when the refusal is something else."""

@@ -29,6 +29,7 @@ from connector_assets.runtime.run_reads import RunReads
 from connector_resources import settings
 from connector_resources.error_kinds import error_chain
 from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
+from connector_resources.jde.session import JdeSession
 from connector_resources.refusals import master_missing
 from connector_resources.replay import WaitsFor
 
@@ -139,7 +140,7 @@ class JdeCalendar:
         return window[0].start if window else None
 
 
-def read_calendars(session: Any, company: str) -> dict[str, JdeCalendar] | None:
+def read_calendars(session: JdeSession, company: str) -> dict[str, JdeCalendar] | None:
     """``company``'s A/P and G/L calendars as F0010 and F0008 say now, from one read of each (both ledgers
     share the company's row and pattern); None when F0010 has no row for it (the money write then goes as
     the source dated it: JDE's own edit still applies)."""
@@ -237,7 +238,7 @@ class CompanyCurrencyUnknown(WaitsFor):  # noqa: N818 - a state: the record wait
         super().__init__(outside_key(CURRENCY_KIND, company), reason, refusal)
 
 
-def company_currencies(session: Any, companies: list[str]) -> dict[str, str]:
+def company_currencies(session: JdeSession, companies: list[str]) -> dict[str, str]:
     """The currency F0010 gives each of ``companies`` (those with a row and a ``CRCD``), one read each."""
     found: dict[str, str] = {}
     for company in companies:

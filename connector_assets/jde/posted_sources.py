@@ -19,6 +19,7 @@ from connector_assets.jde.paid_vouchers import (
     voucher_text,
 )
 from connector_assets.jde.posted_documents import PostedDocument
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 # The integration's own reading of a voucher's F0411 marks (``paid_vouchers.voucher_marks``): voucher ->
@@ -39,7 +40,7 @@ class PostedAs:
 def sources_of_vouchers(
     ledger: Ledger,
     posted: PostedAs,
-    jde_session: Any,
+    jde_session: JdeSession,
     vouchers: list[VoucherKey],
     user: str,
     by_marks: ByMarks | None = None,
@@ -94,7 +95,7 @@ def by_marked(
 def voucher_rows_of(
     ledger: Ledger,
     posted: PostedAs,
-    jde_session: Any,
+    jde_session: JdeSession,
     keys: list[str],
     unkept: Callable[[str], list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:

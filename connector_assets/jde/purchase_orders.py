@@ -15,6 +15,7 @@ from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.target_base import create_held_on_missing, find_held_on_missing
 from connector_assets.jde.targets import JdeRefused, JdeTarget, VoucherChanged, jde_number, jde_reason
 from connector_resources.jde import Condition, JdeOrchestrationError
+from connector_resources.jde.session import JdeSession
 from connector_resources.refusals import Refused, refused
 
 # What these targets reach in JDE, named once for the flows' ``reads`` / ``writes`` (``ml-connector ping``).
@@ -256,7 +257,7 @@ class PurchaseOrderLines(JdeTarget):
         )
 
 
-def orchestrate(session: Any, name: str, inputs: dict[str, Any], what: str) -> dict[str, Any]:
+def orchestrate(session: JdeSession, name: str, inputs: dict[str, Any], what: str) -> dict[str, Any]:
     """``name``'s outputs; a refusal with a JDE code is ``JdeRefused`` naming ``what`` and the reason in a
     finance user's words; any other failure propagates for the kit to retry (it searches first)."""
     try:

@@ -17,6 +17,7 @@ from connector_assets.jde.purchase_orders import order_id
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
 from connector_resources.jde import Condition
+from connector_resources.jde.session import JdeSession
 
 VoucherKey = tuple[str, int, str]  # KCO, DOC, DCT
 
@@ -151,7 +152,7 @@ VOUCHER_BATCH_COLUMNS = [*PAY_ITEM_MONEY_COLUMNS, "AN8", "VINV", "DIVJ", "DGJ", 
 VOIDED = "V"  # F0411 VOD of a voided pay item
 
 
-def _processed(session: Any, vouchers: list[VoucherBatch]) -> None:
+def _processed(session: JdeSession, vouchers: list[VoucherBatch]) -> None:
     """The F0411 voucher of each processed batch, read by voucher number (100 to a call): its gross, how
     many of its pay items are voided, its pay status; ``gone`` when F0411 no longer holds it."""
     by_document = {v.document: v for v in vouchers if v.document is not None}
@@ -207,7 +208,7 @@ class InCurrency:
     currency: str
 
 
-def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, InCurrency]:
+def journal_debits(session: JdeSession, keys: Iterable[JournalKeyed]) -> dict[str, InCurrency]:
     """Key id -> the debit total of the journal batch the key names in F0911Z1 in the entry's currency
     (``document_amount``) and that currency, absent when JDE has no line under it (one read per batch:
     found by key, not by document)."""
@@ -225,7 +226,9 @@ def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, InCu
 # -- vouchers: F0411 pay items -------------------------------------------------------------------------------
 
 
-def pay_items(session: Any, keys: Iterable[VoucherKey], columns: Sequence[str]) -> dict[VoucherKey, list]:
+def pay_items(
+    session: JdeSession, keys: Iterable[VoucherKey], columns: Sequence[str]
+) -> dict[VoucherKey, list]:
     """Every pay item (F0411, ``columns``) of these vouchers, read by voucher number."""
     wanted = set(keys)
     items: dict[VoucherKey, list[dict]] = defaultdict(list)
@@ -235,7 +238,7 @@ def pay_items(session: Any, keys: Iterable[VoucherKey], columns: Sequence[str]) 
     return items
 
 
-def paid_on_vouchers(session: Any, keys: Iterable[VoucherKey]) -> dict[VoucherKey, InCurrency]:
+def paid_on_vouchers(session: JdeSession, keys: Iterable[VoucherKey]) -> dict[VoucherKey, InCurrency]:
     """What JDE shows as paid on each of these vouchers in the voucher's currency, and that currency: F0411
     gross less open amount over its pay items (AG - AAP; ACR - FAP for a foreign voucher) and CRCD, read by
     voucher number (100 to a call); a voucher JDE does not hold is not there."""
@@ -250,7 +253,7 @@ def paid_on_vouchers(session: Any, keys: Iterable[VoucherKey]) -> dict[VoucherKe
 
 
 def vouchers_on_orders(
-    session: Any, refs: Iterable[tuple[str, int, str]], columns: Sequence[str]
+    session: JdeSession, refs: Iterable[tuple[str, int, str]], columns: Sequence[str]
 ) -> dict[tuple, set[VoucherKey]]:
     """Order (KCOO, DOCO, DCTO) -> the vouchers matched to it (F0411 PKCO / PO / PDCT), read by order
     number (``columns`` must hold KCO, DOC, DCT, PKCO, PO and PDCT)."""
@@ -315,7 +318,7 @@ class BatchLines:
         return None
 
 
-def batch_lines(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, BatchLines]:
+def batch_lines(session: JdeSession, keys: Mapping[str, BatchKeyed]) -> dict[str, BatchLines]:
     """Source id -> its voucher batch line by line (F0411Z1 and F0911Z1 by EDTN, 100 to a call, kept when EDUS
     and EDBT match too); absent when JDE holds no pay item under the key."""
     by_transaction = {key.transaction: (sid, key) for sid, key in sorted(keys.items())}
@@ -331,7 +334,9 @@ def batch_lines(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, Batch
     return found
 
 
-def batches_entered(session: Any, user: str, prefix: str, first: Any, last: Any) -> list[dict[str, Any]]:
+def batches_entered(
+    session: JdeSession, user: str, prefix: str, first: Any, last: Any
+) -> list[dict[str, Any]]:
     """The F0411Z1 pay items entered under EDI user ``user`` with batch numbers starting ``prefix`` (any
     batch number for a blank one) on the days ``first`` to ``last`` (EDDT, the EDI transmission date): the
     batches a flow wrote in a window, and with a blank prefix those keyed by hand under its user too."""
@@ -347,7 +352,7 @@ def batches_entered(session: Any, user: str, prefix: str, first: Any, last: Any)
 PAYMENT_DETAIL_TABLE = "F0414"  # A/P payment detail: RMK holds the payment's reference (ML_RecordPayment 1.1)
 
 
-def payments_by_reference(session: Any, references: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+def payments_by_reference(session: JdeSession, references: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     """Reference -> the F0414 rows (one per pay item paid) JDE recorded under it, 100 references to a call;
     the amount paid in the voucher's currency is ``document_amount(row, "PAAP", "PFAP")``."""
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)

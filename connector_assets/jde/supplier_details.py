@@ -17,6 +17,7 @@ from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_resources.jde import JdeAllowlistError, JdeAuthError, jde_datetime, optional_tables
+from connector_resources.jde.session import JdeSession
 from connector_resources.redaction import register_secret
 
 # Not in the reference: general JDE knowledge (see the module docstring). Names for ``FlowSpec.reads``.
@@ -123,7 +124,9 @@ def contact_reads() -> tuple[str, ...]:
     return optional_tables.read(CONTACT_TABLES)
 
 
-def _rows(session: Any, table: str, an8s: Sequence[int], columns: list[str]) -> Iterator[dict[str, Any]]:
+def _rows(
+    session: JdeSession, table: str, an8s: Sequence[int], columns: list[str]
+) -> Iterator[dict[str, Any]]:
     """``table``'s rows of ``an8s`` (``browse_in``); a refusal names the table."""
     with _Refused(table):
         yield from browse_in(session, table, "AN8", an8s, columns, key_columns=_KEYS.get(table))

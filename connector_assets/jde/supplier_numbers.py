@@ -9,6 +9,8 @@ from typing import Any
 
 from connector_assets.jde.supplier_reads import suppliers_among
 from connector_assets.runtime.run_reads import RunReads
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
@@ -30,7 +32,7 @@ class SupplierNumbers:
 
     def __init__(
         self,
-        jde: Any | None,
+        jde: SessionSource[JdeSession] | None,
         linked: Callable[[str], str | None],
         named: Callable[[dict[str, Any] | None], int | None],
         source_label: str,
