@@ -17,6 +17,7 @@ from connector_assets.flows.core import FlowSpec, Mapped
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.runtime.staging import Column, StagingResource
+from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
 from connector_resources.refusals import Refused, refused
 
@@ -247,7 +248,7 @@ class OrphanCode:
 ORPHAN_SAMPLE = 20  # codes named in the orphans asset's metadata
 
 
-def written_codes(ledger: Any, flow: FlowSpec) -> Callable[[str], bool]:
+def written_codes(ledger: Ledger, flow: FlowSpec) -> Callable[[str], bool]:
     """Whether ``flow`` (an account codes flow) already wrote the code of a source key (its cross-reference
     has a target id): an account closed in the ERP is only sent to switch a code off that exists."""
 

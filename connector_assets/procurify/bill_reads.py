@@ -23,8 +23,10 @@ from connector_assets.procurify.record_reads import (
     queued_for_read,
     read_for_record,
 )
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.procurify.session import ProcurifySession
 from connector_resources.procurify.values import parse_timestamp
 from connector_resources.refusals import Refusal, refused
 
@@ -44,7 +46,7 @@ def bill_stamp(bill: Mapping[str, Any]) -> datetime:
 
 
 def staged_bills(
-    staging: Any, asset: AssetKey, partition: str | None
+    staging: StagingResource, asset: AssetKey, partition: str | None
 ) -> list[tuple[dict[str, Any], datetime]]:
     """The partition's bills staged at ``asset``, latest version each (by UUID), with their change time."""
     return staged_versions(staging, asset, partition, stamp_of=bill_stamp)
@@ -78,7 +80,7 @@ def refused_after_sent(
 
 
 def approved_full_bill(
-    session: Any,
+    session: ProcurifySession,
     bill: Mapping[str, Any],
     *,
     statuses: frozenset[int],

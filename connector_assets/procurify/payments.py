@@ -19,6 +19,8 @@ from connector_assets.procurify.bill_fields import currency_code
 from connector_assets.procurify.order_fields import id_of, words
 from connector_assets.procurify.order_reads import staged_versions
 from connector_assets.procurify.vendor_list import Vendors, list_pages, listed_vendors
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.procurify.session import ProcurifySession
 
 # The deployment's staged Procurify payments; an instance reaching a Procurify account of its own reads its
 # own copy (``saas.own_side``), so the read takes the key it reads.
@@ -181,7 +183,7 @@ class PaymentVersion:
     updated_at: datetime
 
 
-def staged_payments(staging: Any, asset: AssetKey, partition: str | None) -> list[PaymentVersion]:
+def staged_payments(staging: StagingResource, asset: AssetKey, partition: str | None) -> list[PaymentVersion]:
     """The partition's payments staged at ``asset``, latest version each (by ``updated_at``)."""
     return [PaymentVersion(*v) for v in staged_versions(staging, asset, partition, "uuid")]
 
@@ -237,7 +239,7 @@ class PaymentBills:
         return payment_bills(payment, bills)
 
 
-def payments_found_again(session: Any, keys: Iterable[str]) -> dict[str, PaymentVersion]:
+def payments_found_again(session: ProcurifySession, keys: Iterable[str]) -> dict[str, PaymentVersion]:
     """Payment uuid -> the payment read again through its bill's group, for each ``<payment uuid>:<bill
     uuid>`` key; a bill naming no group, or a payment not among the group's, finds nothing."""
     versions: dict[str, PaymentVersion] = {}

@@ -16,6 +16,8 @@ from dagster import AssetKey
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.order_fields import po_day, requisition_numbers
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.procurify.session import ProcurifySession
 
 # The deployment's staged requisition headers; an instance reaching a Procurify account of its own stages its
 # own copy (``saas.own_side``), so a finder is given the key it reads.
@@ -63,8 +65,8 @@ class OriginFinder:
     ``order_of_requisition``: requisition uuid -> the order it was made for (None: not ours); ``waiting``:
     uuid -> the day it was sent, of the requisitions no PO is linked to yet."""
 
-    session: Any  # a ProcurifySession
-    staging: Any  # the StagingResource
+    session: ProcurifySession  # a ProcurifySession
+    staging: StagingResource  # the StagingResource
     partition: str | None
     order_of_requisition: Callable[[str], str | None]
     waiting: Callable[[], Mapping[str, date]]

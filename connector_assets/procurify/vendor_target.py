@@ -15,8 +15,10 @@ from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.procurify.vendor_list import kept_vendors, listed_vendors
 from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, VendorPairing
+from connector_assets.runtime.session_source import SessionSource
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import SYSTEM
+from connector_resources.procurify.session import ProcurifySession
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import Refusal, Refused
 
@@ -295,7 +297,7 @@ class NamedVendors(ProcurifyVendorTarget):
 @contextmanager
 def open_vendors(
     target: type[ProcurifyVendorTarget],
-    procurify: Any,
+    procurify: SessionSource[ProcurifySession],
     ledger: Ledger,
     run_id: str | None = None,
     run: Any = None,
