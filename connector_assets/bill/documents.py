@@ -14,8 +14,10 @@ from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.documents import DocumentSource, Version
+from connector_assets.runtime.session_source import SessionSource
 from connector_resources.bill.errors import BillNotFoundError
 from connector_resources.bill.listing import clause, parse_time
+from connector_resources.bill.session import BillSession
 
 INBOX = "bill"  # the receiver's one BILL source (``configured_sources``)
 EVENT_TYPE = "_eventType"  # set on an inbox record by ``_record_of``: which event carried it
@@ -69,7 +71,7 @@ def _version(payment: dict[str, Any]) -> Version | None:
     return Version(str(payment["id"]), changed, payment, "read") if changed and payment.get("id") else None
 
 
-def payments_of_bill(session: Any, bill: dict[str, Any]) -> list[dict[str, Any]]:
+def payments_of_bill(session: BillSession, bill: dict[str, Any]) -> list[dict[str, Any]]:
     """The payments that pay ``bill``: the bill's vendor's payments (``vendorId`` is a documented payment
     filter, "Filterable fields"; ``billId`` is not), kept to those whose ``billPayments`` name the bill; a
     bill without a vendor reads every payment."""
@@ -126,7 +128,7 @@ PAYMENTS = DocumentSource(
 )
 
 
-def current_versions(bill: Any, payment_ids: Iterable[str]) -> list[Version]:
+def current_versions(bill: SessionSource[BillSession], payment_ids: Iterable[str]) -> list[Version]:
     """The payments as BILL holds them now (a replay maps the latest version, not the queued one)."""
     versions = []
     with bill.session() as session:

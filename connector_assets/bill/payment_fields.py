@@ -4,6 +4,7 @@ what a bill says has been paid on it; and a day's payments sorted by what they m
 posts them to (``PaymentOutcomes``).
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,7 +62,7 @@ class PaymentOutcomes:
             len(versions) - len(made),
         )
 
-    def say_recorded(self, log: Any) -> None:
+    def say_recorded(self, log: logging.Logger | None) -> None:
         """Tell the run log how many payments were not sent because BILL did not make them."""
         if log is not None and self.recorded:
             outside = "recorded into BILL from outside (onlinePayment false): not sent"
