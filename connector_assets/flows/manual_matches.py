@@ -9,6 +9,8 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Connection
+
 from connector_assets.flows.manual_pairs import (
     SOURCE,
     TARGET,
@@ -47,7 +49,12 @@ def find_both(
 
 
 def other_pairs(
-    pairing: ManualPairing, ledger: Ledger, source_key: str, target_key: str, *, conn: Any = None
+    pairing: ManualPairing,
+    ledger: Ledger,
+    source_key: str,
+    target_key: str,
+    *,
+    conn: Connection | None = None,
 ) -> list[OtherPair]:
     """Every pair of the source record with another target record, or of the target record with another
     source record, in the pairing's cross-reference and its mirror's, whichever way it was made; each
@@ -273,7 +280,7 @@ def _audited(
     *,
     run_id: str | None = None,
     detail: dict[str, Any] | None = None,
-    conn: Any,
+    conn: Connection,
 ) -> None:
     """An ``update`` audit event of flow ``manual_matches`` about cross-reference ``xref``."""
     ledger.audit(

@@ -29,6 +29,7 @@ from dagster import (
 )
 
 from connector_assets.flows.amounts import quantum
+from connector_assets.runtime.staging import StagingResource
 
 CHECK = "in_balance"
 SAMPLE = 25  # rows of a summary table (per supplier ...) in metadata; the count says how many in all
@@ -277,7 +278,7 @@ def period_of(day: object) -> str | None:
     return text[:7] if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() else None
 
 
-def write_differences(staging: Any, name: AssetKey, partition: str | None, report: Report) -> str:
+def write_differences(staging: StagingResource, name: AssetKey, partition: str | None, report: Report) -> str:
     """The report's full list written beside the staging, one file per partition (``<staging root>/<asset
     key>/<partition>.differences.csv``), on disk or in the bucket; returns the path as text."""
     parquet = staging.path(name, partition)

@@ -10,9 +10,11 @@ from typing import Any
 
 import click
 
+from connector_resources.ledger import Ledger
+
 
 def written_xrefs(
-    ledger: Any, integration: str, entity: str, source_system: str, target_system: str
+    ledger: Ledger, integration: str, entity: str, source_system: str, target_system: str
 ) -> list[tuple[str, str]]:
     """(source key, target id) of every ``entity`` cross-reference ``integration``'s flow wrote (a claim with
     no target yet is not written), oldest first."""

@@ -51,6 +51,7 @@ from connector_assets.flows.written_check import PartitionQueue, check_result, c
 from connector_assets.runtime.asset_metadata import row_count
 from connector_assets.runtime.step_retry import fail_fast
 from connector_resources.desk_links import desk_queue_url
+from connector_resources.ledger import Ledger
 
 # How the audit says a record was left queued for a replay, not sent (``_not_awaiting_replay``); a preview
 # reads it as that record's refusal.
@@ -214,7 +215,7 @@ def written_asset(
         if failed:
             raise Failure(failure_message(spec.flow, days), metadata=summed(days), allow_retries=False)
 
-    def _verdict(ledger: Any, day: DayWrite) -> tuple[PartitionQueue, RefusedShare, AssetCheckResult]:
+    def _verdict(ledger: Ledger, day: DayWrite) -> tuple[PartitionQueue, RefusedShare, AssetCheckResult]:
         """The day's queue counts, refused share and check result, from its open items read once."""
         items = ledger.partition_queue(
             integration=spec.integration, flow=spec.name, partition_key=day.partition
@@ -290,7 +291,7 @@ def written_asset(
         records: list[Mapped],
         queued: dict[str, Any],
         counts: dict[str, int],
-        ledger: Any,
+        ledger: Ledger,
         run_id: str,
         partition: str | None,
     ) -> list[Mapped]:
