@@ -3,6 +3,7 @@ holds no payment for it, is marked paid once (``mark-as-paid``; when not: ``proc
 docs/integrations/jde_procurify.md, "The flows" (paid marks).
 """
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
@@ -33,8 +34,11 @@ from connector_assets.procurify.bill_paid_marks import (
     status_name,
 )
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
+from connector_assets.runtime.session_source import SessionSource
 from connector_resources import settings
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.session import ProcurifySession
 from connector_resources.refusals import Refusal
 
 from .bills import BATCH_USER_ENV
@@ -77,7 +81,11 @@ def map_mark(
 
 
 def mark_records(
-    ledger: Ledger, jde: Any, procurify: Any, rows: Iterable[Mapping[str, Any]], log: Any = None
+    ledger: Ledger,
+    jde: SessionSource[JdeSession],
+    procurify: SessionSource[ProcurifySession],
+    rows: Iterable[Mapping[str, Any]],
+    log: logging.Logger | None = None,
 ):
     """The paid JDE vouchers among ``rows`` (F0411 rows of a day) that are Procurify bills, mapped."""
     candidates = paid_today(rows)

@@ -18,6 +18,7 @@ from connector_assets.jde.posted_sources import PostedAs
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import jde_number
 from connector_assets.procurify.bill_fields import bill_vendor_id
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 from .bill_mappers import voucher_remark
@@ -83,7 +84,9 @@ def bills_by_marks(
     return by_marks
 
 
-def vouchers_of_bill(ledger: Ledger, jde_session: Any, bill: Mapping[str, Any]) -> list[dict[str, Any]]:
+def vouchers_of_bill(
+    ledger: Ledger, jde_session: JdeSession, bill: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """The F0411 pay items (PV) carrying ``bill``'s marks: its voucher, found without the purged batch
     rows (a replay); [] when none, or several vouchers do (a person's to sort out)."""
     vendor = bill_vendor_id(bill)

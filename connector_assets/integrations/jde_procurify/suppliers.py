@@ -32,6 +32,7 @@ from connector_assets.procurify.vendor_target import (
     KeyedVendors,
     open_vendors,
 )
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 
@@ -93,7 +94,7 @@ def supplier_records(
     )
 
 
-def _staged_numbers(staging: Any, ledger: Ledger, partition: str | None) -> set[int]:
+def _staged_numbers(staging: StagingResource, ledger: Ledger, partition: str | None) -> set[int]:
     """Address numbers of the day's changed suppliers (``jde.supplier_documents.changed_suppliers``); one
     ledger query per 500 numbers says which of the other search types this flow synced before."""
 
