@@ -50,7 +50,7 @@ class ChartAccount:
     posting_edit: str
 
     @classmethod
-    def of(cls, row: Mapping[str, Any]) -> ChartAccount:
+    def of(cls, row: Mapping[str, object]) -> ChartAccount:
         def text(alias: str) -> str:
             return str(row.get(alias) or "").strip()
 
@@ -59,7 +59,7 @@ class ChartAccount:
         return cls(account, text("CO"), unit, text("DL01"), text("PEC").upper())
 
 
-def chart_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, ChartAccount]:
+def chart_of(rows: Iterable[Mapping[str, object]]) -> dict[str, ChartAccount]:
     """F0901 rows by account text (``BU.OBJ[.SUB]``)."""
     return {entry.account: entry for entry in (ChartAccount.of(row) for row in rows)}
 

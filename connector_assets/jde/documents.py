@@ -67,7 +67,7 @@ class JdeSupplier:
         return number if number and number != self.number else None
 
 
-def _number(value: Any) -> int | None:
+def _number(value: object) -> int | None:
     text = str(value if value is not None else "").strip()
     return int(text) if text.isdigit() else None
 
@@ -260,7 +260,7 @@ def _orders(headers: dict[tuple, dict], lines: dict[tuple, list[dict]], keys: It
     return out
 
 
-def _staged_whole(row: dict[str, Any]) -> bool:
+def _staged_whole(row: Mapping[str, object]) -> bool:
     """Whether a staged F4301 row holds the columns the header is read for now: a day staged before the
     currency columns were (its file lacks them, or a later merge left them null) is read from JDE again."""
     return all(alias in row for alias in PO_HEADERS.aliases) and row.get("CRRM") is not None
@@ -315,7 +315,7 @@ def purchase_orders_by_number(jde: SessionSource[JdeSession], docos: Iterable[in
 # -- vouchers: F0411 pay items, F0911 distribution, the order's lines --------------------------------------
 
 
-def entered_foreign(row: Mapping[str, Any]) -> bool:
+def entered_foreign(row: Mapping[str, object]) -> bool:
     """A document row entered in a foreign currency (currency mode CRRM F): its amounts in its own currency
     are the currency amounts (ACR, FAP, PFAP), its domestic ones JDE's conversion."""
     return str(row.get("CRRM") or "").strip().upper() == FOREIGN_MODE
@@ -330,7 +330,7 @@ class ForeignAmountMissing(ValueError):
         return refused(str(self), rule="foreign amount not read")
 
 
-def own_amount(row: dict[str, Any], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
+def own_amount(row: Mapping[str, object], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
     """A pay item's amount in the voucher's own currency: ``foreign`` (ACR gross, FAP open) when it was
     entered in a foreign currency, else ``domestic`` (AG, AAP). No fallback to the domestic column for a
     foreign row: that is JDE's conversion, a different amount (1,000.00 EUR is 1,083.40 in AG)."""

@@ -80,7 +80,7 @@ _NUMBER = re.compile(r"\b(\d{1,8})\b")
 _ORDER = re.compile(r"\b(\d{5})\s+(\d{1,8})\s+([A-Z0-9]{2})\b")
 
 
-def _number(value: Any) -> str:
+def _number(value: object) -> str:
     """An address number as the key holds it (``1011``, not ``1011.0``); "" when it is none."""
     given = text(value)
     try:
@@ -94,13 +94,13 @@ def _accounts(body: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(text(line.get("Account")) for line in lines if text(line.get("Account"))))
 
 
-def _day(value: Any) -> str:
+def _day(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()[:10]
     return text(value)[:10]
 
 
-def missing_ident(code: str, body: Mapping[str, Any], words: str) -> str:
+def missing_ident(code: str, body: Mapping[str, object], words: str) -> str:
     """The id of the record refusal ``code`` says is missing, from the body sent, else from JDE's
     ``words``; "" when it cannot be told."""
     if code in ("59A1", "0002"):
@@ -147,7 +147,9 @@ def orchestration_error(exc: BaseException) -> JdeOrchestrationError | None:
     return None
 
 
-def refused_for_missing(exc: BaseException, body: Mapping[str, Any], document: str) -> MissingRecord | None:
+def refused_for_missing(
+    exc: BaseException, body: Mapping[str, object], document: str
+) -> MissingRecord | None:
     """JDE's refusal ``exc`` of ``document`` (its ``body``) as a hold on the record it says is missing, or
     None when it is another refusal (or names no record that can be told)."""
     answer = orchestration_error(exc)

@@ -3,6 +3,7 @@
 ``Payment_Reference`` once per voucher in F0414 (``payment_repeats``), read before a write that may repeat.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,7 +195,7 @@ class VoucherMarks:
             found.append(Condition("F0411.AN8", "EQUAL", self.supplier))
         return [*found, Condition("F0411.DCT", "EQUAL", "PV")]
 
-    def matches(self, row: dict[str, Any]) -> bool:
+    def matches(self, row: Mapping[str, object]) -> bool:
         """Whether an F0411 row carries every mark it shows (compared trimmed: AIS pads characters)."""
         if self.invoice_number and "VINV" in row and _text(row["VINV"]) != self.invoice_number:
             return False
@@ -209,12 +210,12 @@ class VoucherMarks:
         return " ".join(parts)
 
 
-def marks_of(body: dict[str, Any]) -> VoucherMarks:
+def marks_of(body: Mapping[str, object]) -> VoucherMarks:
     """The ``VOUCHER_MARKS`` a payment body carries (none: an empty ``VoucherMarks``)."""
     return VoucherMarks(_text(body.get("Voucher_Invoice_Number")), _text(body.get("Voucher_Remark")))
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return str(value or "").strip()
 
 
@@ -232,7 +233,7 @@ PAYMENT_INPUTS = (
 )  # fmt: skip
 
 
-def payment_body(body: dict[str, Any]) -> dict[str, Any]:
+def payment_body(body: Mapping[str, object]) -> dict[str, Any]:
     """What ``ML_RecordPayment`` takes of a payment body, mapped (``batch_bodies.payment_inputs``) or placed
     in its currency, beside the voucher: its amount, currency, stated rate, date and reference (not its batch
     keys)."""

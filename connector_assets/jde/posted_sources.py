@@ -97,13 +97,13 @@ def voucher_rows_of(
     posted: PostedAs,
     jde_session: JdeSession,
     keys: list[str],
-    unkept: Callable[[str], list[dict[str, Any]]] | None = None,
+    unkept: Callable[[str], list[dict[str, object]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The voucher rows (``KCO`` / ``DOC`` / ``DCT``, marked paid) of the records ``keys`` that ``posted``'s
     flow posted, read again: a replay of what JDE paid. A record posted as a batch whose F0411Z1 rows JDE
     purged gives the F0411 rows ``unkept(key)`` finds by what the voucher carries. A record not posted, or
     whose batch has no voucher yet, gives none."""
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     for key in keys:
         xref = ledger.get_xref(posted.integration, posted.entity, posted.source_system, key, "JDE")
         in_jde = PostedDocument.parse(xref.target_id if xref is not None else None)

@@ -33,7 +33,7 @@ class InSession:
         return nullcontext(self._session)
 
 
-def document_amount(row: Mapping[str, Any], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
+def document_amount(row: Mapping[str, object], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
     """A row's amount in its document's currency: the currency amount (``ACR``; ``FAP`` for an open
     amount) of a foreign entry, else the domestic column (``AG``, ``AA``, ``AAP``).
 
@@ -46,12 +46,12 @@ def document_amount(row: Mapping[str, Any], domestic: str = "AG", foreign: str =
     return amount(row.get(domestic))
 
 
-def currency_of(row: Mapping[str, Any]) -> str:
+def currency_of(row: Mapping[str, object]) -> str:
     """The row's currency code (``CRCD``), upper case, blank when JDE holds none."""
     return str(row.get("CRCD") or "").strip().upper()
 
 
-def account_key(text: Any) -> str:
+def account_key(text: object) -> str:
     """An account as ``BU.OBJ.SUB`` with each part trimmed and a blank subsidiary dropped (``M30.7120``), so
     what a mapping table says and what a JDE row holds compare equal."""
     parts = [p.strip() for p in str(text or "").split(".")]
@@ -60,7 +60,7 @@ def account_key(text: Any) -> str:
     return ".".join(parts)
 
 
-def row_account(row: Mapping[str, Any], unit_column: str) -> str:
+def row_account(row: Mapping[str, object], unit_column: str) -> str:
     """The account of an F4311 J line (``OMCU``) or an F0911Z1 line (``MCU``): business unit, object and
     subsidiary; the account as entered (``ANI``) when those are blank."""
     unit, obj = str(row.get(unit_column) or "").strip(), str(row.get("OBJ") or "").strip()
@@ -176,12 +176,12 @@ def _processed(session: JdeSession, vouchers: list[VoucherBatch]) -> None:
         voucher.gone = document not in seen
 
 
-def as_date(value: Any) -> date | None:
+def as_date(value: object) -> date | None:
     """A date column as the readers give it (a ``date``), None for a blank one."""
     return value if isinstance(value, date) else None
 
 
-def _batch_of(row: Mapping[str, Any], by_transaction: dict[str, tuple[str, BatchKeyed]]) -> Any:
+def _batch_of(row: Mapping[str, object], by_transaction: dict[str, tuple[str, BatchKeyed]]) -> Any:
     """(source id, key) when the row is under one of the keys (user, batch and transaction)."""
     mine = by_transaction.get(str(row.get("EDTN") or "").strip())
     if mine is None:
@@ -267,17 +267,17 @@ def vouchers_on_orders(
     return found
 
 
-def gross(items: Iterable[Mapping[str, Any]]) -> Decimal:
+def gross(items: Iterable[Mapping[str, object]]) -> Decimal:
     """A voucher's gross in its currency: its pay items' AG (ACR when foreign)."""
     return sum((document_amount(r) for r in items), Decimal(0))
 
 
-def open_amount(items: Iterable[Mapping[str, Any]]) -> Decimal:
+def open_amount(items: Iterable[Mapping[str, object]]) -> Decimal:
     """A voucher's open amount in its currency: its pay items' AAP (FAP when foreign)."""
     return sum((document_amount(r, "AAP", "FAP") for r in items), Decimal(0))
 
 
-def voucher_label(key: VoucherKey, items: Sequence[Mapping[str, Any]]) -> str:
+def voucher_label(key: VoucherKey, items: Sequence[Mapping[str, object]]) -> str:
     """``voucher 00001/4711/PV (invoice INV-7)``: the key and the invoice of its first pay item (VINV)."""
     invoice = str(items[0].get("VINV") or "").strip() if items else ""
     return f"voucher {key[0]}/{key[1]}/{key[2]}" + (f" (invoice {invoice})" if invoice else "")
@@ -335,8 +335,8 @@ def batch_lines(session: JdeSession, keys: Mapping[str, BatchKeyed]) -> dict[str
 
 
 def batches_entered(
-    session: JdeSession, user: str, prefix: str, first: Any, last: Any
-) -> list[dict[str, Any]]:
+    session: JdeSession, user: str, prefix: str, first: object, last: object
+) -> list[dict[str, object]]:
     """The F0411Z1 pay items entered under EDI user ``user`` with batch numbers starting ``prefix`` (any
     batch number for a blank one) on the days ``first`` to ``last`` (EDDT, the EDI transmission date): the
     batches a flow wrote in a window, and with a blank prefix those keyed by hand under its user too."""
@@ -355,7 +355,7 @@ PAYMENT_DETAIL_TABLE = "F0414"  # A/P payment detail: RMK holds the payment's re
 def payments_by_reference(session: JdeSession, references: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     """Reference -> the F0414 rows (one per pay item paid) JDE recorded under it, 100 references to a call;
     the amount paid in the voucher's currency is ``document_amount(row, "PAAP", "PFAP")``."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    found: dict[str, list[dict[str, object]]] = defaultdict(list)
     # PAAP domestic, PFAP in the voucher's currency for a foreign one (``document_amount(row, "PAAP",
     # "PFAP")``): a foreign voucher is paid in its own currency.
     columns = ["PYID", "KCO", "DOC", "DCT", "SFX", "PAAP", "PFAP", "CRRM", "CRCD", "RMK"]

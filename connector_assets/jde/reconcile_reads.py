@@ -43,7 +43,7 @@ SourceOf = Callable[[str, str], "str | None"]  # (EDBT, EDTN) -> the source reco
 # -- orders ---------------------------------------------------------------------------------------------
 
 
-def order_header(key: str) -> dict[str, Any]:
+def order_header(key: str) -> dict[str, object]:
     """The F4301 keys of an order key ``KCOO:DOCO:DCTO[:SFXO]``."""
     parts = key.split(":")
     return {
@@ -105,7 +105,7 @@ def _sourced_batches(
             yield source, batch, transaction, group, _document(group[0])
 
 
-def _document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
+def _document(row: Mapping[str, object]) -> tuple[str, str, str] | None:
     """(KCO, DOC, DCT) of the voucher R04110ZA made from a processed batch row, None before."""
     doc = str(row.get("DOC") or "").strip()
     if text(row.get("EDSP")) != "1" or not doc.isdigit() or not int(doc):
@@ -312,7 +312,7 @@ def vouchers_of_purged_batches(
     return found
 
 
-def _posted_journals(session: JdeSession, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, str, str]]:
+def _posted_journals(session: JdeSession, rows: Sequence[Mapping[str, object]]) -> set[tuple[str, str, str]]:
     """(KCO, DOC, DCT) of the journal entries R09110Z made of batch ``rows`` that F0911 holds: where a
     journal goes once processed (EDSP 1 and its DOC on the batch rows), as F0411 is where a voucher goes."""
     made = {d for d in (_journal_document(r) for r in rows) if d}
@@ -321,7 +321,7 @@ def _posted_journals(session: JdeSession, rows: Sequence[Mapping[str, Any]]) -> 
     return made & {(text(r.get("KCO")), str(int(r["DOC"])), text(r.get("DCT"))) for r in posted}
 
 
-def _journal_document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
+def _journal_document(row: Mapping[str, object]) -> tuple[str, str, str] | None:
     """(KCO, DOC, DCT) of the journal entry R09110Z made from a processed batch row, None before."""
     doc = str(row.get("DOC") or "").strip()
     if text(row.get("EDSP")) != "1" or not doc.isdigit() or not int(doc):
@@ -330,7 +330,7 @@ def _journal_document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 
 def _journal_rows(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, object]],
     user: str,
     prefix: str,
     source_of: SourceOf,

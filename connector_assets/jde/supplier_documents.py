@@ -32,7 +32,7 @@ class SupplierDocument:
     details: Any = None
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
