@@ -19,7 +19,7 @@ NAME_MAX = 150  # Procurify location and department names (reference 2.8)
 Place = tuple[str, str]  # (location name, department name)
 
 
-def department_place(department: Mapping[str, Any]) -> Place:
+def department_place(department: Mapping[str, object]) -> Place:
     """(location name, department name) of a Procurify department object as the API gives it, in its
     listing and nested in order items and bills (``{"name", "branch": {"name"}}``)."""
     branch = department.get("branch")
@@ -106,7 +106,7 @@ class DepartmentDirectory:
         return f"{row}, but Procurify has no department {where.department!r} in {where.location!r}"
 
 
-def active_places(departments: Iterable[Mapping[str, Any]] | None) -> list[tuple[int, str]]:
+def active_places(departments: Iterable[Mapping[str, object]] | None) -> list[tuple[int, str]]:
     """(id, ``Location|Department``) of each active Procurify department with an id, as listed."""
     found = []
     for row in departments or ():

@@ -23,7 +23,7 @@ from connector_resources.refusals import Refused, refusal_of, target_refused
 APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6, confirmed)
 
 
-def markable(bill: Mapping[str, Any]) -> bool | None:
+def markable(bill: Mapping[str, object]) -> bool | None:
     """Whether a flow marks ``bill`` paid (module docstring): None when Procurify holds a payment for it,
     True when it is Approved (or Paid already: adopted), False in any other status."""
     if has_payment(bill):
@@ -31,12 +31,12 @@ def markable(bill: Mapping[str, Any]) -> bool | None:
     return str(bill.get("status")) in (str(APPROVED_BILL), str(PAID_BILL))
 
 
-def has_payment(bill: Mapping[str, Any]) -> bool:
+def has_payment(bill: Mapping[str, object]) -> bool:
     """Whether Procurify holds a payment for the bill (``payment_uuid`` or ``bill_payment``)."""
     return bool(bill.get("payment_uuid") or bill.get("bill_payment"))
 
 
-def same_bill_uuid(left: Any, right: Any) -> bool:
+def same_bill_uuid(left: object, right: object) -> bool:
     """Bill uuids compared as Procurify's bill path reads them: hex, dashes and case aside."""
     return str(left or "").replace("-", "").lower() == str(right or "").replace("-", "").lower()
 

@@ -36,7 +36,7 @@ BillOutcome = Mapped | Rejected | Skipped | None
 BILLS_ASSET = asset_key("procurify", "bills")
 
 
-def bill_stamp(bill: Mapping[str, Any]) -> datetime:
+def bill_stamp(bill: Mapping[str, object]) -> datetime:
     """The bill's change time (``last_modified_datetime``, UTC when it names no zone); now when it has none
     that parses, so the bill is taken as the latest version seen."""
     try:
@@ -120,17 +120,17 @@ def approved_full_bill(
 
 def remapped_bills(
     keys: Iterable[str],
-    read: Callable[[str], Mapping[str, Any]],
+    read: Callable[[str], Mapping[str, object]],
     *,
     statuses: frozenset[int],
-    posted: Callable[[str], Any],
+    posted: Callable[[str], object],
     statuses_env: str,
     wording: BillWording,
-    mapped: Callable[[list[tuple[Mapping[str, Any], datetime]]], Iterable[Mapped | Rejected]],
+    mapped: Callable[[list[tuple[Mapping[str, object], datetime]]], Iterable[Mapped | Rejected]],
 ) -> Iterator[Mapped | Rejected]:
     """The bills a replay names, read again (``read``): refused as read (gone, or unapproved and never
     ``posted``; a read still failing stays queued), the rest mapped by ``mapped`` (bill, change time)."""
-    found: list[tuple[Mapping[str, Any], datetime]] = []
+    found: list[tuple[Mapping[str, object], datetime]] = []
     for key in keys:
         try:
             bill = read(key)
@@ -156,8 +156,8 @@ def remapped_bills(
 def settled_bill_records(
     flow: FlowSpec,
     ledger: Ledger,
-    record: Callable[[Mapping[str, Any], datetime], BillOutcome],
-    bills: Iterable[tuple[Mapping[str, Any], datetime]],
+    record: Callable[[Mapping[str, object], datetime], BillOutcome],
+    bills: Iterable[tuple[Mapping[str, object], datetime]],
     *,
     run_id: str | None,
     partition: str | None,

@@ -89,7 +89,7 @@ class ProcurifyOrderReads:
             self.requisitions[vendor_id] = {text(r.get("num")): r for r in rows}
         return self.requisitions[vendor_id]
 
-    def requisition(self, num: str) -> Mapping[str, Any] | None:
+    def requisition(self, num: str) -> Mapping[str, object] | None:
         """Requisition ``num`` (its header), found among the requisitions of its items' vendors; None when
         it has no items or none of their vendors lists it."""
         vendors = sorted({item_vendor(i) for i in self.order_items(num) if item_vendor(i)})

@@ -79,7 +79,7 @@ class OriginFinder:
     _holds_ours: bool = False  # whether any of them is ours
     requisition_reads: int = 0  # API list reads of requisitions (metadata)
 
-    def may_be_ours(self, po: Mapping[str, Any]) -> bool:
+    def may_be_ours(self, po: Mapping[str, object]) -> bool:
         """Whether a listed PO header (its ``date``) can have come from a requisition of ours, before it is
         read by number: not when none of ours waits for its PO and none is among the headers staged for the
         partition, the PO's day or any day staged before in the run, the only places ``origin`` finds a
@@ -115,7 +115,7 @@ class OriginFinder:
         uuid = self._uuids.get(num)
         return self.order_of_requisition(uuid) if uuid else None
 
-    def _remember(self, rows: Iterable[Mapping[str, Any]]) -> None:
+    def _remember(self, rows: Iterable[Mapping[str, object]]) -> None:
         for row in rows:
             num, uuid = row.get("num"), row.get("uuid")
             if num is not None and str(num).strip().isdigit() and uuid:

@@ -59,7 +59,7 @@ def bills_in_period(
     ``period_of_bill`` (the integration's rule) says it is the period's; a later read wins for a bill two
     reads return; bills without a uuid are left out."""
     first, last = month(period)
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, object]] = {}
     for field in date_fields:
         filters = {"vendor": vendor_id, f"{field}_0": first, f"{field}_1": last}
         for bill in session.iter_all("bills", filters=filters):
@@ -89,7 +89,9 @@ class RegisterBill:
         return f"bill {self.uuid} (invoice {self.invoice or 'none'})"
 
 
-def register_bill(bill: Mapping[str, Any], period: str, statuses: frozenset[int], sent: bool) -> RegisterBill:
+def register_bill(
+    bill: Mapping[str, object], period: str, statuses: frozenset[int], sent: bool
+) -> RegisterBill:
     """The bill of a register of ``period``; ``statuses`` count as approved, ``sent``: the integration sent
     it (so an export by another process does not put it aside)."""
     status, currency = status_code(bill), currency_code(bill)
@@ -160,7 +162,7 @@ def all_vendors(session: Any) -> dict[str, dict[str, Any]]:
 
 def procurify_vendors(
     session: ProcurifySession, vendor_ids: Iterable[str]
-) -> dict[str, dict[str, Any] | None]:
+) -> dict[str, dict[str, object] | None]:
     """Vendor id -> Procurify's record, None when Procurify has no such vendor (404)."""
     ordered = sorted({v for v in vendor_ids if str(v).isdigit()}, key=int)
     return {vendor_id: record_now(session, "vendors", vendor_id) for vendor_id in ordered}

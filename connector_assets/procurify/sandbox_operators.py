@@ -95,7 +95,7 @@ class ProcurifyOperators:
         return bool(self.post("payments", {"bill_uuids": [bill_uuid], "status": "paid"}))
 
 
-def link_vendor_erp_keys(root: str, numbers: list[int], text: str = "{n}") -> dict[str, Any]:
+def link_vendor_erp_keys(root: str, numbers: list[int], text: str = "{n}") -> dict[str, object]:
     """Re-point the Procurify sandbox's seeded vendor ERP keys at ``numbers`` (another sandbox's supplier
     keys, ``text`` their shape) through ``POST /sandbox/vendors/erp-links``; idempotent. The route's counts
     plus ``suppliers`` (how many numbers were offered)."""

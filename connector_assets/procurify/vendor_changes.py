@@ -44,7 +44,7 @@ class VendorRead:
     calls: int = 0
 
 
-def read_vendors(procurify: SessionSource[ProcurifySession], read: VendorRead) -> Iterator[dict[str, Any]]:
+def read_vendors(procurify: SessionSource[ProcurifySession], read: VendorRead) -> Iterator[dict[str, object]]:
     """Every purchasable vendor, streamed page by page (one page in memory), on one session of
     ``procurify`` (the resource). A large ``read.page_size`` keeps a whole read to the fewest calls; a
     server with a lower cap answers smaller pages and more of them. ``read`` counts vendors, pages and
@@ -169,7 +169,7 @@ class VendorPoll:
         """Every purchasable vendor of ``procurify`` (the resource), fingerprinted as it streams."""
         return self.changes.fingerprinted(read_vendors(procurify, self.read))
 
-    def counted(self, records: Iterable[Any]) -> Iterator[Any]:
+    def counted(self, records: Iterable[object]) -> Iterator[Any]:
         for record in records:
             self.sent += 1
             yield record

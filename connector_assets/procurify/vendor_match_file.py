@@ -83,8 +83,8 @@ class MatchFile:
         return rows
 
     def checked_rows(
-        self, path: Path, system: Any, procurify: ProcurifySession
-    ) -> list[tuple[FileRow, Any, str]]:
+        self, path: Path, system: object, procurify: ProcurifySession
+    ) -> list[tuple[FileRow, object, str]]:
         """Each row with its supplier and the vendor's name; ``ValueError`` naming the file and the line of
         a row whose vendor or supplier number names nothing (every row is checked before any is stored)."""
         checked = []
@@ -129,7 +129,7 @@ def load_match_file(
     file: MatchFile,
     matches: VendorMatches,
     ledger: Ledger,
-    session: Any,
+    session: object,
     procurify: ProcurifySession,
     *,
     run_id: str | None = None,
