@@ -38,7 +38,7 @@ class ReconciliationWords:
         return cls(asset, job, schedule)
 
 
-def _zone_name(timezone: str | Callable[[], Any]) -> str:
+def _zone_name(timezone: str | Callable[[], object]) -> str:
     """The IANA name of a zone given as a name, or read when the schedule is made (a ``ZoneInfo`` or its
     name), so a zone that is a setting is read at load time, never at import."""
     zone = timezone() if callable(timezone) else timezone
@@ -67,7 +67,7 @@ class DayReconciliation:
         *,
         partitions_def: PartitionsDefinition,
         cron_setting: str,
-        timezone: str | Callable[[], Any],
+        timezone: str | Callable[[], object],
         job_description: str,
         schedule_description: str,
         polled: bool = False,
@@ -132,7 +132,7 @@ def build_day_reconciliation(
     systems: tuple[str, str],
     flows: Iterable[FlowSpec],
     compare: Callable[..., Report],
-    timezone: str | Callable[[], Any],
+    timezone: str | Callable[[], object],
     words: ReconciliationWords,
     staged: Iterable[AssetKey] = (),
     partitions_def: PartitionsDefinition | None = None,

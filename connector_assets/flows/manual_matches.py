@@ -5,9 +5,9 @@ transaction. The rules an operator sees: docs/operations.md, "Matching records b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -250,7 +250,7 @@ def _not_being_written(current: Xref | None, source: Found, target: Found) -> No
 
 def _detail(
     pairing: ManualPairing, source: Found, target: Found, by: Operator, note: str, replaced: list[str]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """What the audit event and the operator action keep of a match besides who and why."""
     return {
         "pairing": pairing.name,
@@ -279,7 +279,7 @@ def _audited(
     reason: str,
     *,
     run_id: str | None = None,
-    detail: dict[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
     conn: Connection,
 ) -> None:
     """An ``update`` audit event of flow ``manual_matches`` about cross-reference ``xref``."""

@@ -155,7 +155,7 @@ class PairingRules:
     def check(self, match: Proposed, *, conn: Connection) -> None:
         """What else refuses the match (``MatchRefused``), whatever ``replace`` says."""
 
-    def named_in(self, pairing: ManualPairing, item: Any) -> tuple[str, str] | None:
+    def named_in(self, pairing: ManualPairing, item: object) -> tuple[str, str] | None:
         """(side, key) of the record a queue item that names no dependency lacks a pair for, read from
         what the item says (the desk's "match by hand" link); None when it is not one."""
         return None
@@ -219,7 +219,7 @@ class ManualPairing:
         keys = {SOURCE: source_key, TARGET: target_key}
         return [dependency_key(self.integration, w.entity, w.system, keys[w.side]) for w in self.waits()]
 
-    def waited_for(self, item: Any) -> tuple[str, str] | None:
+    def waited_for(self, item: object) -> tuple[str, str] | None:
         """(side, key) of the record a queue item waits for when this pairing would answer it: held on
         its dependency (``depends_on``), or refused for want of the pair (``PairingRules.named_in``); the
         desk's "match by hand" link. None otherwise."""

@@ -206,7 +206,7 @@ class MappingTable:
         check: Callable[[str], str | None] | None = None,
         clean: Callable[[str], str] | None = None,
         master: MasterData | None = None,
-        **extra: Any,
+        **extra: object,
     ) -> Any:
         """The table as its setting declares it in ``settings.toml``: the asset is the setting's short name in
         ``group``, by default the integration declaring it (``ML_JDE_COUPA_ACCOUNT_MAP`` ->

@@ -210,13 +210,13 @@ def _by_kind(items: list[Any]) -> dict[str, list[Any]]:
     return groups
 
 
-def cell(value: Any) -> str:
+def cell(value: object) -> str:
     """A markdown table cell: no pipes, no line breaks."""
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown_table(
-    columns: Sequence[str], rows: Iterable[Sequence[Any]], count: int, limit: int, more: str
+    columns: Sequence[str], rows: Iterable[Sequence[object]], count: int, limit: int, more: str
 ) -> str:
     """A markdown table of the first ``limit`` of ``count`` rows under ``columns`` (cells made safe:
     ``cell``), then ``... and <n> <more>`` when there are more."""
@@ -251,7 +251,7 @@ def currencies_differ(source: str | None, target: str | None) -> bool:
     return bool(first and second and first != second)
 
 
-def amount(value: Any) -> Decimal:
+def amount(value: object) -> Decimal:
     """An amount as a system answers it (text or number; blank is zero) as a ``Decimal``."""
     return Decimal(str(value if value not in (None, "") else 0))
 
@@ -262,7 +262,7 @@ def day_window(day: str) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def iso_day(value: Any) -> str | None:
+def iso_day(value: object) -> str | None:
     """``2026-11-23`` of a date, a datetime or a text starting with one; None for a shorter text."""
     if isinstance(value, datetime):
         return value.date().isoformat()

@@ -11,7 +11,7 @@ from connector_resources import configured_settings
 from connector_resources.base import initialized
 
 
-def settings_resources(instance: str | None = None) -> dict[str, Any]:
+def settings_resources(instance: str | None = None) -> dict[str, object]:
     """Every declared system's resource (``System.resource``, under its ``resource_key``) and staging as
     today's settings configure them (not yet initialised), ``instance``'s own connections first: the
     ``Definitions``' resources beside the ledger, and what a replay outside a run builds from."""

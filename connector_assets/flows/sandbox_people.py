@@ -38,7 +38,7 @@ def written_xrefs(
         return [(str(row.source_key), str(row.target_id)) for row in conn.execute(query)]
 
 
-def round_player(title: str, *errors: type[BaseException]) -> Callable[[Any], Any]:
+def round_player(title: str, *errors: type[BaseException]) -> Callable[[object], object]:
     """``IntegrationSandbox.play``: one round of the people; a failure (one of ``errors``, or a request or
     ledger error) is said, titled, and the round skipped: the next one tries again."""
 

@@ -191,7 +191,7 @@ def _claim(
     lease: Lease,
     deferred: DeferredWrites | None,
     preloaded: dict[str, Xref | Claimed | None] | None = None,
-) -> tuple[Xref, str | None, Any]:
+) -> tuple[Xref, str | None, object]:
     """The record's xref, leased by ``lease`` unless it has a target id; whose write was waited for; and
     ``Claimed.found`` (else ``UNSEARCHED``). Another run's live lease is waited for with back-off up to
     ``lease_wait()`` (its write usually ends within a second), then ``BeingWritten``.
@@ -201,7 +201,7 @@ def _claim(
     hint: this writer's lease, committed (``_lease_fresh`` renews it before the create if half spent)."""
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     waited: list[str | None] = []
-    searched: list[Any] = []
+    searched: list[object] = []
 
     def attempt() -> Xref:
         hint = _UNKNOWN if preloaded is None else preloaded.pop(record.source_key, _UNKNOWN)

@@ -4,7 +4,7 @@ looks systemic is still materialized, its check red: the run is made red by ``<f
 (``day_verdict``), not here."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -75,13 +75,13 @@ WRITE_COUNTS = (
 )
 
 
-def _awaits(queued: dict[str, Any], record: Mapped) -> bool:
+def _awaits(queued: Mapping[str, object], record: Mapped) -> bool:
     """Whether the run leaves ``record`` to a replay (``awaits_replay`` on its open queue item)."""
     item = queued.get(record.source_key)
     return item is not None and awaits_replay(item, record)
 
 
-def _api_calls(target: Any) -> int:
+def _api_calls(target: object) -> int:
     """HTTP calls the target's client session has made so far (its ``CallMetrics``), 0 if it keeps none."""
     metrics = getattr(getattr(target, "session", None), "metrics", None) or getattr(target, "metrics", None)
     return int(getattr(metrics, "calls", 0) or 0)
