@@ -8,7 +8,7 @@ from BILL as they are now (``read_current``), and how BILL times read (v3 or v2 
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ PAYMENT_EVENT_TYPES = frozenset({"payment.updated", "payment.failed", "bill.crea
 PAID_BILL_STATUSES = frozenset({"PAID", "PARTIAL"})
 
 
-def bill_time(value: Any) -> datetime | None:
+def bill_time(value: object) -> datetime | None:
     """A BILL timestamp as aware UTC, None when absent or unreadable."""
     try:
         return parse_time(value)
@@ -35,7 +35,7 @@ def bill_time(value: Any) -> datetime | None:
         return None
 
 
-def _body(payload: Any) -> dict[str, Any] | None:
+def _body(payload: object) -> dict[str, Any] | None:
     """The delivery's JSON object; BILL may send it as a JSON string (reference 2.10: parse defensively)."""
     if isinstance(payload, str):
         try:
@@ -45,14 +45,14 @@ def _body(payload: Any) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def event_type(payload: Any) -> str | None:
+def event_type(payload: object) -> str | None:
     """``metadata.eventType`` of a delivery (``payment.updated``)."""
     body = _body(payload) or {}
     metadata = body.get("metadata")
     return str(metadata.get("eventType") or "") or None if isinstance(metadata, dict) else None
 
 
-def _record_of(payload: Any) -> dict[str, Any] | None:
+def _record_of(payload: object) -> dict[str, object] | None:
     """The entity a delivery carried (``payment`` for ``payment.updated``), marked with its event type."""
     body = _body(payload)
     kind = event_type(payload)
@@ -62,7 +62,7 @@ def _record_of(payload: Any) -> dict[str, Any] | None:
     return {**entity, EVENT_TYPE: kind} if isinstance(entity, dict) else None
 
 
-def _is_bill(record: dict[str, Any]) -> bool:
+def _is_bill(record: Mapping[str, object]) -> bool:
     return str(record.get(EVENT_TYPE) or "").startswith("bill.")
 
 

@@ -27,7 +27,7 @@ def _staged_at(staging: StagingResource, partition: str, asset: Any) -> datetime
         return None
 
 
-def day_is_closed(staging: StagingResource, day: date, overlap: timedelta, asset: Any) -> bool:
+def day_is_closed(staging: StagingResource, day: date, overlap: timedelta, asset: object) -> bool:
     """Whether the day's payments were staged by a read that began after the day (and the overlap) ended."""
     staged = _staged_at(staging, day.isoformat(), asset)
     return staged is not None and staged >= datetime.combine(day + timedelta(days=1), time(), UTC) + overlap

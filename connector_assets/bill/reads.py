@@ -21,7 +21,7 @@ def bill_by_id(session: BillSession, entity: str, ids: Iterable[str]) -> dict[st
     """BILL ``entity`` records by id, archived ones included: one ``id:in`` list call per 100 ids (the
     documented filter), or one read per id where BILL refuses it. Ids BILL does not have are absent."""
     wanted = sorted({i for i in ids if i})
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, object]] = {}
     for start in range(0, len(wanted), ID_BATCH):
         batch = wanted[start : start + ID_BATCH]
         try:
