@@ -93,7 +93,7 @@ JdeBillPaymentRecord = record_model(
 )  # ``currency`` (the payment's, blank: the company's) is JdePostingRecord's
 
 
-def bill_currency(vendor: Mapping[str, Any]) -> str:
+def bill_currency(vendor: Mapping[str, object]) -> str:
     """The currency a BILL vendor's bills and payments are in (they name none of their own, reference 2.7):
     its ``billCurrency``, blank: USD (BILL's own)."""
     return str(vendor.get("billCurrency") or "").strip().upper() or HOME_CURRENCY

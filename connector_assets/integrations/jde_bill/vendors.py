@@ -3,7 +3,7 @@ side (``jde.addressed_suppliers``), matched before a create by ``BillVendors``. 
 docs/integrations/jde_bill.md, "The flows" ("vendors").
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
@@ -43,11 +43,11 @@ BillVendorRecord = record_model(
 )
 
 
-def _text(row: dict[str, Any] | None, alias: str) -> str:
+def _text(row: Mapping[str, object] | None, alias: str) -> str:
     return str((row or {}).get(alias) or "").strip()
 
 
-def map_address(mailing: dict[str, Any] | None, country: str = "") -> dict[str, str] | None:
+def map_address(mailing: Mapping[str, object] | None, country: str = "") -> dict[str, str] | None:
     """An F0116 row -> BILL's ``address`` (only the parts JDE has), or None when it holds no address;
     ``country`` stands in for a blank CTR."""
     lines = [_text(mailing, f"ADD{n}") for n in range(1, 5)]
