@@ -84,7 +84,7 @@ def mark_records(
     ledger: Ledger,
     jde: SessionSource[JdeSession],
     procurify: SessionSource[ProcurifySession],
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, object]],
     log: logging.Logger | None = None,
 ):
     """The paid JDE vouchers among ``rows`` (F0411 rows of a day) that are Procurify bills, mapped."""
@@ -138,7 +138,7 @@ def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     ledger = r.ledger.get()
     with r.jde.session() as jde_session, r.procurify.session() as session:
 
-        def unkept(uuid: str) -> list[dict[str, Any]]:  # the batch rows purged: the voucher by its marks
+        def unkept(uuid: str) -> list[dict[str, object]]:  # the batch rows purged: the voucher by its marks
             bill = read_for_record("the bill", lambda: session.get("bills", uuid))
             return vouchers_of_bill(ledger, jde_session, bill)
 

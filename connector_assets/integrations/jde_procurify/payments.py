@@ -138,7 +138,7 @@ def payment_records(
         )
 
 
-def undone_after_posting(ledger: Ledger, payment: Mapping[str, Any]) -> Iterator[Rejected]:
+def undone_after_posting(ledger: Ledger, payment: Mapping[str, object]) -> Iterator[Rejected]:
     """A payment JDE holds that Procurify no longer counts as paid: the integration never reverses a JDE
     posting, so it asks a person to, until they say it is done (an item abandoned since the posting is not
     raised again by later runs)."""

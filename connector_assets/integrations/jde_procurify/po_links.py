@@ -109,7 +109,7 @@ def map_po_links(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     yield from RECORDS.mapped(context, PO_LINKS_FLOW, partition, pos)
 
 
-def remap_po_links(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+def remap_po_links(context: object, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named links (replay): each one's PO read from Procurify again and its origin found afresh."""
     yield from RECORDS.again(context, keys, PO_LINKS_FLOW.name)
 

@@ -141,7 +141,7 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 )
 
 
-def _settings_resources() -> dict[str, Any]:
+def _settings_resources() -> dict[str, object]:
     return resources_from_settings(("jde", "procurify", "staging"), instance=INTEGRATION)
 
 

@@ -3,7 +3,7 @@ reads every purchasable vendor (``procurify.vendor_changes.VendorPoll``), the pa
 Depth: docs/integrations/jde_procurify.md, "The flows" (vendors).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, Self
@@ -38,7 +38,7 @@ log = get_logger(__name__)
 PAGE_SIZE_SETTING = setting("VENDOR_PAGE_SIZE")
 
 
-def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
+def to_send(ledger: Ledger, vendor: Mapping[str, object]) -> tuple[bool, str]:
     """Whether the vendor is one to make (or finish) a JDE supplier for, and if not, why. The cheap checks
     (type, external_id) come first, so the ledger is asked only about vendors without an ERP key."""
     itself = never_sent(vendor)
@@ -52,7 +52,10 @@ def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
 
 
 def vendor_records(
-    ledger: Ledger, vendors: Iterable[dict[str, Any]], *, skip: Callable[[str], bool] = lambda _key: False
+    ledger: Ledger,
+    vendors: Iterable[Mapping[str, object]],
+    *,
+    skip: Callable[[str], bool] = lambda _key: False,
 ) -> Iterator[Mapped | Rejected]:
     """The vendors to send, mapped (``skip(key)``: left out this time, see ``map_vendors``)."""
     company = settings.value(COMPANY_SETTING).strip()

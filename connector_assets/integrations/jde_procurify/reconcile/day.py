@@ -102,7 +102,7 @@ def _orders(
     report: Report,
     staging: StagingResource,
     jde: SessionSource[JdeSession],
-    session: Any,
+    session: object,
     ledger: Ledger,
     day: str,
     queues: dict,

@@ -35,7 +35,7 @@ class _Opened:
 
 def purged_vouchers(
     jde: SessionSource[JdeSession],
-    procurify_session: Any,
+    procurify_session: object,
     ledger: Ledger,
     states: Iterable[jde_reads.JdeVoucherState],
 ) -> dict[Document, str]:

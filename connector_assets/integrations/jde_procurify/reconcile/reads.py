@@ -153,7 +153,7 @@ def to_send(order: JdePurchaseOrder, policy: OrderPolicy) -> bool:
     return not_approved(header, order.lines, policy) is None and not all_done(order.lines, policy)
 
 
-def procurify_order(session: Any, ledger: Ledger, key: str) -> ProcurifyOrder | None:
+def procurify_order(session: object, ledger: Ledger, key: str) -> ProcurifyOrder | None:
     """What the order is in Procurify: every PO linked to it, read by number, else its requisition and the
     requisition's lines; None when the ledger names no requisition for it (never sent)."""
     numbers = linked_pos(ledger, key)
@@ -209,7 +209,7 @@ def origins(
 # -- bills ----------------------------------------------------------------------------------------------
 
 
-def bill_period(bill: Mapping[str, Any]) -> str | None:
+def bill_period(bill: Mapping[str, object]) -> str | None:
     """The month the bills flow posts a bill in: its ``gl_post_date``, else its ``invoice_date``."""
     return period_of(iso_day(bill.get("gl_post_date")) or iso_day(bill.get("invoice_date")))
 
