@@ -9,7 +9,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetKey, AssetsDefinition, AssetSelection, PartitionsDefinition, define_asset_job
+from dagster import (
+    AssetKey,
+    AssetsDefinition,
+    AssetSelection,
+    PartitionsDefinition,
+    ScheduleDefinition,
+    define_asset_job,
+)
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import target_asset_name
@@ -85,11 +92,11 @@ class DayReconciliation:
         [asset] = self.assets
         return asset.key.to_user_string()
 
-    def wiring(self) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[Any]]]:
+    def wiring(self) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[ScheduleDefinition]]]:
         """``reconciliation_assets``, ``reconciliation_jobs`` and ``reconciliation_schedules``."""
         return list(self.assets), [self.job], self.schedules
 
-    def schedules(self) -> list[Any]:
+    def schedules(self) -> list[ScheduleDefinition]:
         """Yesterday (the partitions' days) closed at ``cron_setting`` in ``timezone()``; when ``polled``,
         today at each tick and yesterday once after midnight."""
         name, cron, zone = (
@@ -117,10 +124,10 @@ class DayReconciliation:
 
 def wiring(
     *reconciliations: DayReconciliation,
-) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[Any]]]:
+) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[ScheduleDefinition]]]:
     """``DayReconciliation.wiring`` of several, in order (a package reconciling on two calendars)."""
 
-    def schedules() -> list[Any]:
+    def schedules() -> list[ScheduleDefinition]:
         return [schedule for r in reconciliations for schedule in r.schedules()]
 
     assets = [asset for r in reconciliations for asset in r.assets]
