@@ -6,6 +6,8 @@ docs/integrations/jde_bill.md, "The flows" ("vendors").
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from dagster import AssetExecutionContext
+
 from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
 from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assembly import Flow
@@ -98,7 +100,7 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
     )
 
 
-def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_vendors(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
     also = _awaited(context, partition)
     found = changed_addressed_suppliers(

@@ -133,7 +133,7 @@ def _map(context: Any, accounts: AccountMap, only: set[str] | None) -> Iterator[
             )
 
 
-def map_account_codes(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_account_codes(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The whole mapped/scoped chart (F0901 is read whole: every run compares all of it; unchanged
     accounts are skipped by their content hash at write time)."""
     yield from _map(context, AccountMap(ACCOUNTS.snapshot(context.resources.staging)), None)

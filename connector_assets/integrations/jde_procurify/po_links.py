@@ -7,7 +7,8 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import partial
-from typing import Any
+
+from dagster import AssetExecutionContext
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
@@ -100,7 +101,7 @@ def link_record(
 RECORDS = PoLinkRecords(LINKS, link_record, "JDE")  # the Procurify side's linking (``po_link_records``)
 
 
-def map_po_links(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_po_links(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The day's staged POs -> links; what was seen is observed on the mapped asset (``counts``)."""
     pos = [
         json.loads(row["record"])

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from dagster import AssetExecutionContext
+
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
@@ -105,7 +107,7 @@ def _staged_numbers(staging: StagingResource, ledger: Ledger, partition: str | N
     return changed_suppliers(staging, partition, synced)
 
 
-def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_suppliers(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The JDE day's changed suppliers (and those held records wait for) as Procurify vendors."""
     resources = context.resources
     ledger = resources.ledger.get()

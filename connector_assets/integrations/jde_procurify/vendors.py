@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any, Self
 
+from dagster import AssetExecutionContext
+
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -70,7 +72,7 @@ def vendor_records(
         yield map_vendor(vendor, company=company)
 
 
-def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_vendors(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """One poll: every purchasable vendor read, changes found by content, the vendors to send mapped; once
     per step, its range's first day (``polled_in_step``)."""
     if polled_in_step(context, VENDORS_FLOW.name):
