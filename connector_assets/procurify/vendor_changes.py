@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from dagster import AssetKey, AssetObservation, AssetsDefinition, AssetSpec
+from dagster import AssetKey, AssetObservation
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES
@@ -184,7 +184,7 @@ class VendorPoll:
         )
 
 
-def vendor_poll_assets(flow: Any, *, upstream: Sequence[AssetKey] = ()) -> list[AssetsDefinition | AssetSpec]:
+def vendor_poll_assets(flow: Any, *, upstream: Sequence[AssetKey] = ()) -> list[Any]:
     """A ``vendors`` flow's assets, by day (``flows.assets.build_flow_assets``): no staged vendors
     upstream, since each poll reads the vendors itself instead of trusting the ``procurify/vendors`` day
     found by ``dateModified``; ``upstream``: what must run first (a manual matches file, loaded before the
