@@ -135,7 +135,7 @@ def slack_body(alert: Alert) -> dict[str, Any]:
 
 
 def teams_body(alert: Alert) -> dict[str, Any]:
-    card: dict[str, Any] = {
+    card: dict[str, object] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.4",
@@ -289,11 +289,11 @@ def alert_sensor_status() -> DefaultSensorStatus:
 
 def alert_sensor(
     name: str, description: str, minimum_interval_seconds: int = 60
-) -> Callable[[Callable[[SensorEvaluationContext], Any]], SensorDefinition]:
+) -> Callable[[Callable[[SensorEvaluationContext], object]], SensorDefinition]:
     """``@alert_sensor(name, description)`` over ``evaluate(context)``: a sensor that skips with
     ``NO_CHANNEL`` while no channel is configured, and else evaluates."""
 
-    def declare(evaluate: Callable[[SensorEvaluationContext], Any]) -> SensorDefinition:
+    def declare(evaluate: Callable[[SensorEvaluationContext], object]) -> SensorDefinition:
         def tick(context: SensorEvaluationContext) -> Any:
             return evaluate(context) if any_channel() else SkipReason(NO_CHANNEL)
 

@@ -51,10 +51,10 @@ BillColumns = record_model(
 
 def vendor_parts(
     name: str, person: bool, payee: str, tax_id: str | None, address: dict[str, str] | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, object], dict[str, object]]:
     """A vendor's body (BILL reference §2.6: ``accountType`` PERSON or BUSINESS, ``additionalInfo.taxId``,
     ``paymentInformation.payeeName``, the ``address`` parts given) and its ``BillVendorColumns``."""
-    body: dict[str, Any] = {
+    body: dict[str, object] = {
         "name": name,
         "accountType": "PERSON" if person else "BUSINESS",
         "paymentInformation": {"payeeName": payee},

@@ -9,12 +9,14 @@ Before an operator's change to a mapping table is saved, the ids it names are as
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from dagster import AssetKey, Failure
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.bill.reads import bill_by_id
+from connector_assets.runtime.session_source import SessionSource
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.bill.session import BillSession
 
 CHART_OF_ACCOUNTS_ASSET = asset_key("bill", "chart_of_accounts")
 DEPARTMENTS_ASSET = asset_key("bill", "departments")
@@ -26,7 +28,7 @@ class BillClassification:
     archived: bool
 
 
-def bill_classifications(staging: Any, asset: AssetKey) -> dict[str, BillClassification]:
+def bill_classifications(staging: StagingResource, asset: AssetKey) -> dict[str, BillClassification]:
     """A staged BILL snapshot (chart of accounts or departments): id -> name and archived flag.
 
     Never staged is systemic (every line would be refused), so it fails the step naming the asset."""
@@ -59,7 +61,7 @@ def classification_problem(
 WHAT = {"chart_of_accounts": "chart-of-accounts id", "departments": "department"}  # as a finance user says it
 
 
-def classification_ids(bill: Any, entity: str, ids: Iterable[str]) -> dict[str, str]:
+def classification_ids(bill: SessionSource[BillSession], entity: str, ids: Iterable[str]) -> dict[str, str]:
     """``{id: problem}`` for each BILL ``entity`` (``chart_of_accounts`` / ``departments``) id that is not
     in BILL or archived there."""
     named = [i for i in dict.fromkeys(ids) if i]

@@ -8,14 +8,16 @@ from BILL as they are now (``read_current``), and how BILL times read (v3 or v2 
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.documents import DocumentSource, Version
+from connector_assets.runtime.session_source import SessionSource
 from connector_resources.bill.errors import BillNotFoundError
 from connector_resources.bill.listing import clause, parse_time
+from connector_resources.bill.session import BillSession
 
 INBOX = "bill"  # the receiver's one BILL source (``configured_sources``)
 EVENT_TYPE = "_eventType"  # set on an inbox record by ``_record_of``: which event carried it
@@ -25,7 +27,7 @@ PAYMENT_EVENT_TYPES = frozenset({"payment.updated", "payment.failed", "bill.crea
 PAID_BILL_STATUSES = frozenset({"PAID", "PARTIAL"})
 
 
-def bill_time(value: Any) -> datetime | None:
+def bill_time(value: object) -> datetime | None:
     """A BILL timestamp as aware UTC, None when absent or unreadable."""
     try:
         return parse_time(value)
@@ -33,7 +35,7 @@ def bill_time(value: Any) -> datetime | None:
         return None
 
 
-def _body(payload: Any) -> dict[str, Any] | None:
+def _body(payload: object) -> dict[str, Any] | None:
     """The delivery's JSON object; BILL may send it as a JSON string (reference 2.10: parse defensively)."""
     if isinstance(payload, str):
         try:
@@ -43,14 +45,14 @@ def _body(payload: Any) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def event_type(payload: Any) -> str | None:
+def event_type(payload: object) -> str | None:
     """``metadata.eventType`` of a delivery (``payment.updated``)."""
     body = _body(payload) or {}
     metadata = body.get("metadata")
     return str(metadata.get("eventType") or "") or None if isinstance(metadata, dict) else None
 
 
-def _record_of(payload: Any) -> dict[str, Any] | None:
+def _record_of(payload: object) -> dict[str, object] | None:
     """The entity a delivery carried (``payment`` for ``payment.updated``), marked with its event type."""
     body = _body(payload)
     kind = event_type(payload)
@@ -60,7 +62,7 @@ def _record_of(payload: Any) -> dict[str, Any] | None:
     return {**entity, EVENT_TYPE: kind} if isinstance(entity, dict) else None
 
 
-def _is_bill(record: dict[str, Any]) -> bool:
+def _is_bill(record: Mapping[str, object]) -> bool:
     return str(record.get(EVENT_TYPE) or "").startswith("bill.")
 
 
@@ -69,7 +71,7 @@ def _version(payment: dict[str, Any]) -> Version | None:
     return Version(str(payment["id"]), changed, payment, "read") if changed and payment.get("id") else None
 
 
-def payments_of_bill(session: Any, bill: dict[str, Any]) -> list[dict[str, Any]]:
+def payments_of_bill(session: BillSession, bill: dict[str, Any]) -> list[dict[str, Any]]:
     """The payments that pay ``bill``: the bill's vendor's payments (``vendorId`` is a documented payment
     filter, "Filterable fields"; ``billId`` is not), kept to those whose ``billPayments`` name the bill; a
     bill without a vendor reads every payment."""
@@ -126,7 +128,7 @@ PAYMENTS = DocumentSource(
 )
 
 
-def current_versions(bill: Any, payment_ids: Iterable[str]) -> list[Version]:
+def current_versions(bill: SessionSource[BillSession], payment_ids: Iterable[str]) -> list[Version]:
     """The payments as BILL holds them now (a replay maps the latest version, not the queued one)."""
     versions = []
     with bill.session() as session:

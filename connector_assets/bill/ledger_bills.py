@@ -50,7 +50,7 @@ class LedgerBills(SessionTarget):
 
     @classmethod
     def for_replay(
-        cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
+        cls, resources: Mapping[str, object], ledger: Ledger | None = None, spec: FlowSpec | None = None
     ) -> AbstractContextManager[Self]:
         """A replay's opener (``Replay.target``): on the replay's BILL session, with the replay's ledger."""
         return cls.opened(resources["bill"], ledger)
@@ -72,7 +72,7 @@ class LedgerBills(SessionTarget):
             raise Refused(waits_for_record(said, waits))
         return xref.target_id
 
-    def stands_for(self, bill: dict[str, Any], number: str, record: Mapped) -> bool:
+    def stands_for(self, bill: Mapping[str, object], number: str, record: Mapped) -> bool:
         """A bill found by the invoice number of a document that may have taken it over (``taken_over_by``)
         is the record's only when ``names_record`` says so."""
         if number not in (record.natural_key.get("taken_over_by") or {}):
@@ -122,7 +122,9 @@ class LedgerBills(SessionTarget):
             record, lambda number: self.session.find_bills(vendor_id=vendor, invoice_number=number)
         )
 
-    def _first_standing(self, record: Mapped, bills_of: Callable[[str], list[dict[str, Any]]]) -> str | None:
+    def _first_standing(
+        self, record: Mapped, bills_of: Callable[[str], list[dict[str, object]]]
+    ) -> str | None:
         for number in record.natural_key["invoice_numbers"]:
             found = [bill for bill in bills_of(number) if self.stands_for(bill, number, record)]
             if found:

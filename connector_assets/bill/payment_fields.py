@@ -4,7 +4,8 @@ what a bill says has been paid on it; and a day's payments sorted by what they m
 posts them to (``PaymentOutcomes``).
 """
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,18 +23,18 @@ def paid_bills(payment: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(str(payment.get("billId") or ""), payment.get("amount"))] if payment.get("billId") else []
 
 
-def made_by_bill(payment: dict[str, Any]) -> bool:
+def made_by_bill(payment: Mapping[str, object]) -> bool:
     """False for a payment recorded into BILL from outside (``onlinePayment`` false); one that does not say is
     BILL's own: the field is in every documented payment object (reference 2.8)."""
     return payment.get("onlinePayment") is not False
 
 
-def payment_status(payment: dict[str, Any]) -> str:
+def payment_status(payment: Mapping[str, object]) -> str:
     """``singleStatus`` (the documented enum), else ``status`` (what webhooks carry)."""
     return str(payment.get("singleStatus") or payment.get("status") or "").upper()
 
 
-def paid_on_bill(bill: dict[str, Any] | None) -> Decimal | None:
+def paid_on_bill(bill: Mapping[str, object] | None) -> Decimal | None:
     """What BILL says has been paid on a bill: its ``amount`` less its ``dueAmount``; None when there is no
     bill or it does not say its due amount (unconfirmed in v3: then nothing is assumed)."""
     if bill is None or bill.get("dueAmount") in (None, ""):
@@ -61,7 +62,7 @@ class PaymentOutcomes:
             len(versions) - len(made),
         )
 
-    def say_recorded(self, log: Any) -> None:
+    def say_recorded(self, log: logging.Logger | None) -> None:
         """Tell the run log how many payments were not sent because BILL did not make them."""
         if log is not None and self.recorded:
             outside = "recorded into BILL from outside (onlinePayment false): not sent"

@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from connector_assets.runtime.incremental import DayRead
+from connector_assets.runtime.staging import StagingResource
 
 
-def _staged_at(staging: Any, partition: str, asset: Any) -> datetime | None:
+def _staged_at(staging: StagingResource, partition: str, asset: Any) -> datetime | None:
     """When the day's staged payments file (``bill/payments``) was last written (UTC), None if never or
     unknown."""
     path = staging.source(asset, partition)
@@ -26,7 +27,7 @@ def _staged_at(staging: Any, partition: str, asset: Any) -> datetime | None:
         return None
 
 
-def day_is_closed(staging: Any, day: date, overlap: timedelta, asset: Any) -> bool:
+def day_is_closed(staging: StagingResource, day: date, overlap: timedelta, asset: object) -> bool:
     """Whether the day's payments were staged by a read that began after the day (and the overlap) ended."""
     staged = _staged_at(staging, day.isoformat(), asset)
     return staged is not None and staged >= datetime.combine(day + timedelta(days=1), time(), UTC) + overlap

@@ -12,15 +12,16 @@ from typing import Any
 from connector_resources.bill.changes import UnsupportedQuery
 from connector_resources.bill.errors import BillNotFoundError
 from connector_resources.bill.listing import clause
+from connector_resources.bill.session import BillSession
 
 ID_BATCH = 100  # BILL's largest page: one ``id:in`` call answers a whole batch
 
 
-def bill_by_id(session: Any, entity: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+def bill_by_id(session: BillSession, entity: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """BILL ``entity`` records by id, archived ones included: one ``id:in`` list call per 100 ids (the
     documented filter), or one read per id where BILL refuses it. Ids BILL does not have are absent."""
     wanted = sorted({i for i in ids if i})
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, object]] = {}
     for start in range(0, len(wanted), ID_BATCH):
         batch = wanted[start : start + ID_BATCH]
         try:
@@ -36,7 +37,7 @@ def bill_by_id(session: Any, entity: str, ids: Iterable[str]) -> dict[str, dict[
     return found
 
 
-def in_window(session: Any, entity: str, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+def in_window(session: BillSession, entity: str, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
     """BILL ``entity`` records of the window ``[start, end)`` (aware), by id, as BILL holds them now: those
     changed in it and, once it is over, those created in it and changed since (``createdTime``)."""
     found = {str(row["id"]): row for row in session.iter_changed(entity, start, end)}

@@ -3,7 +3,7 @@ cross-reference first, in the kit), so a crashed attempt's record is adopted, ne
 idempotency keys, quirk 8).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,17 +15,17 @@ from connector_resources.refusals import Refusal
 ADDRESS_KEYS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
 
 
-def comparable_name(value: Any) -> str:
+def comparable_name(value: object) -> str:
     """A vendor name as BILL's vendors are matched and reconciled: spacing and case do not count."""
     return " ".join(str(value or "").split()).casefold()
 
 
-def comparable_tax_id(value: Any) -> str:
+def comparable_tax_id(value: object) -> str:
     """A tax ID as matched and reconciled: only its letters and digits count (``12-345`` is ``12345``)."""
     return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
 
 
-def _tax_of(vendor: dict[str, Any]) -> str:
+def _tax_of(vendor: Mapping[str, object]) -> str:
     info = vendor.get("additionalInfo")
     return comparable_tax_id(info.get("taxId")) if isinstance(info, dict) else ""
 

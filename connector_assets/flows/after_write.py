@@ -4,10 +4,13 @@ trail of writes and skips.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import Connection
 
 from connector_assets.flows.out_of_scope import OutOfScope
 from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Skipped
@@ -24,7 +27,7 @@ def released_at() -> str:
 
 
 def release_held(
-    ledger: Ledger, depends_on: str, reason: str, *, run_id: str | None, what: str, log: Any
+    ledger: Ledger, depends_on: str, reason: str, *, run_id: str | None, what: str, log: logging.Logger
 ) -> int:
     """Release the records held on ``depends_on`` with ``reason`` and say how many on ``log`` (``what``:
     the record they waited for), when a target pairs two records itself (a vendor with a supplier) ahead of
@@ -42,7 +45,7 @@ def release_dependents(
     *,
     run_id: str | None,
     target_id: str | None = None,
-    conn: Any = None,
+    conn: Connection | None = None,
 ) -> int:
     """Held records waiting for ``source_key`` (e.g. POs of this supplier) become due now.
 
@@ -110,7 +113,7 @@ def queue_failure(
     depends_on: str | None = None,
     run_id: str | None,
     partition: str | None,
-    conn: Any = None,
+    conn: Connection | None = None,
 ) -> None:
     with ledger.transaction() if conn is None else nullcontext(conn) as conn:
         item = ledger.enqueue(

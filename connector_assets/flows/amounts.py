@@ -5,7 +5,6 @@ currency allows is refused (``CurrencyDecimalsError``), never rounded.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
 
 from connector_resources.refusals import Refusal, source_invalid
 
@@ -37,7 +36,7 @@ class CurrencyDecimalsError(ValueError):
         return source_invalid(str(self), field=self.field, value=f"{self.value} {self.currency}")
 
 
-def amount(value: Any) -> Decimal | None:
+def amount(value: object) -> Decimal | None:
     """``value`` (text or number, as an API renders it) as a finite ``Decimal``; None when it is not one."""
     try:
         parsed = Decimal(str(value))

@@ -72,7 +72,7 @@ class IntegrationParts:
     package: str = ""
 
     @property
-    def flow_assets(self) -> dict[FlowSpec, Sequence[Any]]:
+    def flow_assets(self) -> dict[FlowSpec, Sequence[object]]:
         """Each flow's own assets, by spec, in declaration order (what the job builders take)."""
         return {flow.spec: flow.assets for flow in self.flows}
 

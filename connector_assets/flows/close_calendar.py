@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector_resources import settings
@@ -151,7 +151,7 @@ def ended(held: list[str], now: datetime | None = None) -> dict[str, str]:
 CLOSE_SAID = "wait for a declared period close to end: a replay after it sends them"
 
 
-def close_checks(resources: Callable[[], Mapping[str, Any]] | None = None) -> dict[Kind, OutsideCheck]:
+def close_checks(resources: Callable[[], Mapping[str, object]] | None = None) -> dict[Kind, OutsideCheck]:
     """The replay sweep's check releasing what a declared close held once it has ended, with its words, for
     a money flow's ``Replay.outside`` (it reads the clock and the settings, never ``resources``)."""
     return {KIND: Said(ended, CLOSE_SAID)}

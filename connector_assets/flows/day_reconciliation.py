@@ -9,7 +9,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetKey, AssetsDefinition, AssetSelection, PartitionsDefinition, define_asset_job
+from dagster import (
+    AssetKey,
+    AssetsDefinition,
+    AssetSelection,
+    PartitionsDefinition,
+    ScheduleDefinition,
+    define_asset_job,
+)
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import target_asset_name
@@ -38,7 +45,7 @@ class ReconciliationWords:
         return cls(asset, job, schedule)
 
 
-def _zone_name(timezone: str | Callable[[], Any]) -> str:
+def _zone_name(timezone: str | Callable[[], object]) -> str:
     """The IANA name of a zone given as a name, or read when the schedule is made (a ``ZoneInfo`` or its
     name), so a zone that is a setting is read at load time, never at import."""
     zone = timezone() if callable(timezone) else timezone
@@ -67,7 +74,7 @@ class DayReconciliation:
         *,
         partitions_def: PartitionsDefinition,
         cron_setting: str,
-        timezone: str | Callable[[], Any],
+        timezone: str | Callable[[], object],
         job_description: str,
         schedule_description: str,
         polled: bool = False,
@@ -85,11 +92,11 @@ class DayReconciliation:
         [asset] = self.assets
         return asset.key.to_user_string()
 
-    def wiring(self) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[Any]]]:
+    def wiring(self) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[ScheduleDefinition]]]:
         """``reconciliation_assets``, ``reconciliation_jobs`` and ``reconciliation_schedules``."""
         return list(self.assets), [self.job], self.schedules
 
-    def schedules(self) -> list[Any]:
+    def schedules(self) -> list[ScheduleDefinition]:
         """Yesterday (the partitions' days) closed at ``cron_setting`` in ``timezone()``; when ``polled``,
         today at each tick and yesterday once after midnight."""
         name, cron, zone = (
@@ -117,10 +124,10 @@ class DayReconciliation:
 
 def wiring(
     *reconciliations: DayReconciliation,
-) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[Any]]]:
+) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[ScheduleDefinition]]]:
     """``DayReconciliation.wiring`` of several, in order (a package reconciling on two calendars)."""
 
-    def schedules() -> list[Any]:
+    def schedules() -> list[ScheduleDefinition]:
         return [schedule for r in reconciliations for schedule in r.schedules()]
 
     assets = [asset for r in reconciliations for asset in r.assets]
@@ -132,7 +139,7 @@ def build_day_reconciliation(
     systems: tuple[str, str],
     flows: Iterable[FlowSpec],
     compare: Callable[..., Report],
-    timezone: str | Callable[[], Any],
+    timezone: str | Callable[[], object],
     words: ReconciliationWords,
     staged: Iterable[AssetKey] = (),
     partitions_def: PartitionsDefinition | None = None,

@@ -4,8 +4,6 @@ A step of its own so that failing a day does not skip the steps downstream for t
 taken again each time it runs (docs/flows.md, "A flow: mapped, checked, written").
 """
 
-from typing import Any
-
 from dagster import (
     AssetExecutionContext,
     AssetMaterialization,
@@ -20,12 +18,16 @@ from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.flow_run import run_partitions
 from connector_assets.flows.records import FlowSpec
 from connector_assets.flows.refused_share import RefusedShare, judge_items, shares_metadata
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.ledger import Ledger
 
 STEP = "verdict"  # the step's name in the flow's keys: ``["jde_procurify", "bills_verdict"]``
 DAYS_TOLD = 10  # systemic days a range's failure quotes whole; the others are counted
 
 
-def day_share(spec: FlowSpec, ledger: Any, staging: Any, partition: str | None) -> RefusedShare:
+def day_share(
+    spec: FlowSpec, ledger: Ledger, staging: StagingResource, partition: str | None
+) -> RefusedShare:
     """The day's refused share as the queue says now: its open items (``Ledger.partition_queue``) and the
     source keys its mapped step staged (that column alone: the bodies beside it are never read)."""
     items = ledger.partition_queue(integration=spec.integration, flow=spec.name, partition_key=partition)

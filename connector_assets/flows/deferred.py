@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
 from connector_resources import settings
 from connector_resources.ledger import Ledger, LedgerError, Recording
 
@@ -93,7 +95,7 @@ class DeferredWrites:
             oldest = self._oldest
         outcome: dict[str, Any] = {"released": 0, "failed": []}
 
-        def write(conn: Any) -> None:
+        def write(conn: Connection) -> None:
             outcome["released"], outcome["failed"] = self.write_in(conn, taken, ledger)
 
         try:
@@ -110,7 +112,7 @@ class DeferredWrites:
             self.released += outcome["released"]
             self.failed.extend(outcome["failed"])
 
-    def write_in(self, conn: Any, items: list[Pending], ledger: Ledger) -> tuple[int, list[Pending]]:
+    def write_in(self, conn: Connection, items: list[Pending], ledger: Ledger) -> tuple[int, list[Pending]]:
         """Record ``items`` (those with a ``recording`` in one batch, the rest one by one, each recorded or
         queued as failed); returns the held records released and the items queued as failed."""
         batched = [item for item in items if item.recording is not None]

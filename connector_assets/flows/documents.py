@@ -74,7 +74,7 @@ class DocumentSource:
     def inbox_source(self) -> str:
         return self.inbox or self.name
 
-    def selects(self, payload: Any) -> bool:
+    def selects(self, payload: object) -> bool:
         """Whether a delivery's type is one this source's flows apply (always, without ``event_types``)."""
         if self.event_types is None:
             return True
@@ -96,7 +96,7 @@ class DocumentSource:
         return changed.date().isoformat() if changed else None
 
 
-def applied(event: InboxEvent, payload: Any, sources: Iterable[DocumentSource]) -> bool:
+def applied(event: InboxEvent, payload: object, sources: Iterable[DocumentSource]) -> bool:
     """Whether any of ``sources`` (the sources of the delivery's inbox its reader applies: a sensor's, a
     flow's own) selects it; one none selects (a BILL ``vendor.updated`` in an inbox only the payments flow
     reads) is never going to be applied. Handed in, never looked up: a delivery's fate does not depend on

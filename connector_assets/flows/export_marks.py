@@ -92,7 +92,7 @@ def mark_written(mark: ExportMark, session: Any, ledger: Ledger, run_id: str | N
     return {"marked": marked, "waiting": waiting, "failures": failures, "more": len(pending) >= mark.batch}
 
 
-def _all_written(mark: ExportMark, session: Any, ledger: Ledger, document: str, xrefs: list[Xref]) -> bool:
+def _all_written(mark: ExportMark, session: object, ledger: Ledger, document: str, xrefs: list[Xref]) -> bool:
     """Whether every record the document stands for has reached the target (not only those in hand)."""
     assert mark.records_of is not None
     spec = mark.spec

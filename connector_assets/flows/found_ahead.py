@@ -10,7 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from connector_assets.flows.records import FlowSpec, Mapped
 from connector_assets.flows.write_once import Claimed
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 
-def found_ahead(flow: str, target: Any, records: Sequence[Mapped]) -> dict[str, str | None]:
+def found_ahead(flow: str, target: object, records: Sequence[Mapped]) -> dict[str, str | None]:
     """By source key, the target ID of each record's natural-key match (None: no match) that
     ``target.find_many`` settled; {} when the target has no ``find_many`` or its search failed."""
     finder = getattr(target, "find_many", None)
@@ -98,7 +98,7 @@ class SearchAhead:
         return out
 
     def search(
-        self, spec: FlowSpec, target: Any, ledger: Ledger, lease: Lease, room: int, seen: set[str]
+        self, spec: FlowSpec, target: object, ledger: Ledger, lease: Lease, room: int, seen: set[str]
     ) -> None:
         """Claim and search the next days' first records once nothing searched earlier waits for its write."""
         if self.held or not callable(getattr(target, "find_many", None)):
@@ -114,7 +114,7 @@ class SearchAhead:
 
 
 def claim_and_search(
-    spec: FlowSpec, target: Any, ledger: Ledger, lease: Lease, records: Sequence[Mapped]
+    spec: FlowSpec, target: object, ledger: Ledger, lease: Lease, records: Sequence[Mapped]
 ) -> dict[str, Claimed]:
     """By source key, ``lease``'s claim on each of ``records`` not yet written, taken in one commit, with
     what ``target.find_many`` answered for it. All or nothing: a record another writer holds may be

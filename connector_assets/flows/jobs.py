@@ -52,7 +52,7 @@ def _key(item: AssetKey) -> AssetKey:
     return item
 
 
-def mapped_asset(spec: FlowSpec, assets: Iterable[Any]) -> AssetsDefinition:
+def mapped_asset(spec: FlowSpec, assets: Iterable[object]) -> AssetsDefinition:
     """The flow's ``<flow>_mapped`` asset among ``assets`` (its partitions and inputs define the job)."""
     key = spec.key("mapped")
     for item in assets:
@@ -62,7 +62,7 @@ def mapped_asset(spec: FlowSpec, assets: Iterable[Any]) -> AssetsDefinition:
 
 
 def flow_job(
-    spec: FlowSpec, flow_assets: Sequence[Any], cron_setting: str, *, sources: Iterable[AssetKey] = ()
+    spec: FlowSpec, flow_assets: Sequence[object], cron_setting: str, *, sources: Iterable[AssetKey] = ()
 ) -> FlowJob:
     """The job of one flow: the upstream assets of its mapped step that are among ``sources`` (the shared
     staged entities / tables and the mapping tables), then its own executable assets."""
@@ -114,7 +114,7 @@ def _closed(context: ScheduleEvaluationContext, name: str, day: str) -> bool:
 
 
 def build_tick_schedule(
-    name: str, job: Any, *, cron: str, timezone: str, description: str
+    name: str, job: object, *, cron: str, timezone: str, description: str
 ) -> ScheduleDefinition:
     """A plain cron schedule of an unpartitioned job: each tick runs it once (run key ``tick-<time>``)."""
 
@@ -187,7 +187,7 @@ class FlowJobs:
     staged_first: Iterable[AssetKey] = ()
     together: OneRun | None = None
 
-    def build(self, flows: Sequence[Flow], tables: Iterable[Any] = ()) -> BuiltJobs:
+    def build(self, flows: Sequence[Flow], tables: Iterable[object] = ()) -> BuiltJobs:
         """Each flow's job, over the sources its mapped step reads (``flow_sources``, ``tables`` being the
         package's own mapping tables and master data), and its schedule."""
         tables = tuple(tables)
@@ -212,7 +212,7 @@ class FlowJobs:
             )
         return BuiltJobs(table, jobs, schedules, together, tuple(flows), tables)
 
-    def _schedule(self, flow: Flow, job: Any) -> ScheduleDefinition:
+    def _schedule(self, flow: Flow, job: object) -> ScheduleDefinition:
         spec, setting = flow.spec, flow.cron_setting
         name, cron, timezone = f"{spec.flow}_{self.suffix}", settings.value(setting), self.timezone()
         description = self.describe_schedule(spec, setting)

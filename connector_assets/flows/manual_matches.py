@@ -5,9 +5,11 @@ transaction. The rules an operator sees: docs/operations.md, "Matching records b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from typing import Any
+
+from sqlalchemy import Connection
 
 from connector_assets.flows.manual_pairs import (
     SOURCE,
@@ -47,7 +49,12 @@ def find_both(
 
 
 def other_pairs(
-    pairing: ManualPairing, ledger: Ledger, source_key: str, target_key: str, *, conn: Any = None
+    pairing: ManualPairing,
+    ledger: Ledger,
+    source_key: str,
+    target_key: str,
+    *,
+    conn: Connection | None = None,
 ) -> list[OtherPair]:
     """Every pair of the source record with another target record, or of the target record with another
     source record, in the pairing's cross-reference and its mirror's, whichever way it was made; each
@@ -243,7 +250,7 @@ def _not_being_written(current: Xref | None, source: Found, target: Found) -> No
 
 def _detail(
     pairing: ManualPairing, source: Found, target: Found, by: Operator, note: str, replaced: list[str]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """What the audit event and the operator action keep of a match besides who and why."""
     return {
         "pairing": pairing.name,
@@ -272,8 +279,8 @@ def _audited(
     reason: str,
     *,
     run_id: str | None = None,
-    detail: dict[str, Any] | None = None,
-    conn: Any,
+    detail: Mapping[str, object] | None = None,
+    conn: Connection,
 ) -> None:
     """An ``update`` audit event of flow ``manual_matches`` about cross-reference ``xref``."""
     ledger.audit(

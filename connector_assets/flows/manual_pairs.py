@@ -12,6 +12,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection
+
 from connector_resources.ledger import Ledger, Xref, dependency_key
 
 SOURCE, TARGET = "source", "target"
@@ -150,10 +152,10 @@ class PairingRules:
     """What a pairing adds to the kit's checks (none by default). Each method runs inside the match's
     transaction; ``conn`` is it."""
 
-    def check(self, match: Proposed, *, conn: Any) -> None:
+    def check(self, match: Proposed, *, conn: Connection) -> None:
         """What else refuses the match (``MatchRefused``), whatever ``replace`` says."""
 
-    def named_in(self, pairing: ManualPairing, item: Any) -> tuple[str, str] | None:
+    def named_in(self, pairing: ManualPairing, item: object) -> tuple[str, str] | None:
         """(side, key) of the record a queue item that names no dependency lacks a pair for, read from
         what the item says (the desk's "match by hand" link); None when it is not one."""
         return None
@@ -167,7 +169,7 @@ class PairingRules:
         description of some of them (by xref id)."""
         return {}
 
-    def answered(self, match: Proposed, because: str, *, run_id: str | None, conn: Any) -> int:
+    def answered(self, match: Proposed, because: str, *, run_id: str | None, conn: Connection) -> int:
         """Queue items the new match answers besides the held ones (``because``: the match in words),
         resolved or made due; how many."""
         return 0
@@ -217,7 +219,7 @@ class ManualPairing:
         keys = {SOURCE: source_key, TARGET: target_key}
         return [dependency_key(self.integration, w.entity, w.system, keys[w.side]) for w in self.waits()]
 
-    def waited_for(self, item: Any) -> tuple[str, str] | None:
+    def waited_for(self, item: object) -> tuple[str, str] | None:
         """(side, key) of the record a queue item waits for when this pairing would answer it: held on
         its dependency (``depends_on``), or refused for want of the pair (``PairingRules.named_in``); the
         desk's "match by hand" link. None otherwise."""
@@ -250,7 +252,9 @@ class ManualPairing:
         return f"paired by the {self.flow_words.get(xref.entity) or f'{xref.entity} flow'}"
 
 
-def due_now(ledger: Ledger, items: Sequence[Any], reason: str, *, run_id: str | None, conn: Any) -> int:
+def due_now(
+    ledger: Ledger, items: Sequence[Any], reason: str, *, run_id: str | None, conn: Connection
+) -> int:
     """Failed queue items a match answers made due now (not after their backoff), each with a ``release``
     audit event saying why; how many (one no longer failed is left alone)."""
     done = 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import requests
 
@@ -78,7 +77,7 @@ def plan_change(
     changes: Mapping[str, str | None],
     *,
     ledger: Ledger | None = None,
-    resources: Mapping[str, Any] | None = None,
+    resources: Mapping[str, object] | None = None,
     replace: bool = False,
 ) -> PlannedChange:
     """Check ``changes`` (``{key: value}``, None deletes a row; with ``replace`` the whole new table)

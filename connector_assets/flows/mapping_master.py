@@ -29,7 +29,9 @@ class MasterData:
     check: RowsCheck
     what: str
 
-    def problems(self, rows: Mapping[str, str], resources: Mapping[str, Any] | None = None) -> dict[str, str]:
+    def problems(
+        self, rows: Mapping[str, str], resources: Mapping[str, object] | None = None
+    ) -> dict[str, str]:
         """What is wrong with each of ``rows`` (``{key: problem}``; empty when all are fine). ``resources``:
         the initialised resources by key; built from today's settings when not given."""
         if not rows:

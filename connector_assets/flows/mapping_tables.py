@@ -29,7 +29,7 @@ from connector_assets.asset_keys import asset_key
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.runtime.asset_metadata import row_count, staged_schema
 from connector_assets.runtime.automation import NEVER_READ
-from connector_assets.runtime.staging import Column
+from connector_assets.runtime.staging import Column, StagingResource
 from connector_resources import settings
 from connector_resources.ledger import Ledger, shared_ledger
 from connector_resources.replay import shared_value
@@ -206,7 +206,7 @@ class MappingTable:
         check: Callable[[str], str | None] | None = None,
         clean: Callable[[str], str] | None = None,
         master: MasterData | None = None,
-        **extra: Any,
+        **extra: object,
     ) -> Any:
         """The table as its setting declares it in ``settings.toml``: the asset is the setting's short name in
         ``group``, by default the integration declaring it (``ML_JDE_COUPA_ACCOUNT_MAP`` ->
@@ -295,7 +295,7 @@ class MappingTable:
     def _sandbox_origin(self) -> str:
         return f"sandbox file mappings/sandbox/{self.sandbox_file}"
 
-    def stage(self, staging: Any, ledger: Ledger | None = None) -> Snapshot:
+    def stage(self, staging: StagingResource, ledger: Ledger | None = None) -> Snapshot:
         """Stage today's rows (``current``) as the table's snapshot; what was staged."""
         ledger = _ledger(ledger)
         rows = self.current(ledger)  # the first use imports the file; the sandbox guard applies
@@ -314,7 +314,7 @@ class MappingTable:
             raise
         return snapshot
 
-    def snapshot(self, staging: Any) -> Snapshot:
+    def snapshot(self, staging: StagingResource) -> Snapshot:
         """The staged pairs a flow maps with (the file is never read here), staged again from the ledger when
         its fingerprint differs. No snapshot is a Failure naming the asset, except an optional table whose
         setting is unset (empty). Records its fingerprint and version (``recording_snapshots``) and, in a
@@ -327,7 +327,7 @@ class MappingTable:
             read[(self.asset, id(staging))] = snapshot
         return self._used(snapshot)
 
-    def _current_snapshot(self, staging: Any) -> Snapshot:
+    def _current_snapshot(self, staging: StagingResource) -> Snapshot:
         """The staged snapshot when it holds the ledger's table (with its version), else the ledger's table
         staged afresh; the staged one as it is while the ledger does not hold the table."""
         staged = self._read(staging)
@@ -339,7 +339,7 @@ class MappingTable:
             return Snapshot(staged, info.version)
         return self.stage(staging, ledger)  # saved since it was staged
 
-    def _read(self, staging: Any) -> Snapshot:
+    def _read(self, staging: StagingResource) -> Snapshot:
         asset = self.asset.to_user_string()
         if not staging.exists(self.asset, None):
             optional_unset = self.sandbox_file is None and not settings.given(self.variable)
@@ -352,7 +352,7 @@ class MappingTable:
         rows = staging.read_rows(self.asset, None)
         return Snapshot({str(r[self.key]): str(r[self.value]) for r in rows})
 
-    def restage(self, staging: Any, ledger: Ledger | None = None) -> Snapshot:
+    def restage(self, staging: StagingResource, ledger: Ledger | None = None) -> Snapshot:
         """Today's table staged (once per replay), then read back: what a replay maps with."""
         shared_value(("mapping_table", self.asset, id(staging)), lambda: self.stage(staging, ledger))
         return self.snapshot(staging)

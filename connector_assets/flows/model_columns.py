@@ -7,6 +7,7 @@ compares them with every flow's built model.
 import ast
 import inspect
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -71,7 +72,7 @@ def _read_builder(model: LazyModel) -> tuple[ModelColumn, ...]:
     return tuple(columns.values())
 
 
-def _lazy_base(base: ast.expr, names: dict[str, Any]) -> LazyModel | None:
+def _lazy_base(base: ast.expr, names: Mapping[str, object]) -> LazyModel | None:
     """The ``LazyModel`` a base like ``contracts.JdeVoucherRecord.model`` names, else None."""
     if not (isinstance(base, ast.Attribute) and base.attr == "model"):
         return None
@@ -82,7 +83,7 @@ def _lazy_base(base: ast.expr, names: dict[str, Any]) -> LazyModel | None:
         node = node.value
     if not isinstance(node, ast.Name):
         return None
-    found: Any = names.get(node.id)
+    found: object = names.get(node.id)
     for part in parts:
         found = getattr(found, part, None)
     return found if isinstance(found, LazyModel) else None

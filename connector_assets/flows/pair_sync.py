@@ -68,7 +68,7 @@ class PairSync:
             )  # fmt: skip
 
 
-def with_conflict(record: Any, conflict: str | None) -> Any:
+def with_conflict(record: object, conflict: str | None) -> Any:
     """``record`` carrying the newer-wins verdict (``natural_key["conflict"]``) when both sides had
     changed, so ``pair_written`` audits it once the write is done; a refusal, or a record with no
     conflict, as it is."""
@@ -77,7 +77,7 @@ def with_conflict(record: Any, conflict: str | None) -> Any:
     return record
 
 
-def parse_stamp(value: Any) -> datetime | None:
+def parse_stamp(value: object) -> datetime | None:
     """An ISO 8601 change stamp (Procore's ``updated_at``, ``Z`` for UTC) as aware UTC; None when absent or
     unreadable."""
     if isinstance(value, datetime):

@@ -64,7 +64,7 @@ class ReasonCounts:
         if key not in self.first:
             self.first[key], self.groups[key], self.labels[key] = sentence, group, label
 
-    def add_found(self, found: Any, label: str = "", sentence: str = "") -> None:
+    def add_found(self, found: object, label: str = "", sentence: str = "") -> None:
         """Count one queue item, ``Rejected`` or ``Refusal`` by its kind; ``sentence`` replaces its own
         (why a wait did not clear)."""
         group, own = group_and_sentence(found)

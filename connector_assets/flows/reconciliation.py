@@ -29,6 +29,7 @@ from dagster import (
 )
 
 from connector_assets.flows.amounts import quantum
+from connector_assets.runtime.staging import StagingResource
 
 CHECK = "in_balance"
 SAMPLE = 25  # rows of a summary table (per supplier ...) in metadata; the count says how many in all
@@ -209,13 +210,13 @@ def _by_kind(items: list[Any]) -> dict[str, list[Any]]:
     return groups
 
 
-def cell(value: Any) -> str:
+def cell(value: object) -> str:
     """A markdown table cell: no pipes, no line breaks."""
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown_table(
-    columns: Sequence[str], rows: Iterable[Sequence[Any]], count: int, limit: int, more: str
+    columns: Sequence[str], rows: Iterable[Sequence[object]], count: int, limit: int, more: str
 ) -> str:
     """A markdown table of the first ``limit`` of ``count`` rows under ``columns`` (cells made safe:
     ``cell``), then ``... and <n> <more>`` when there are more."""
@@ -250,7 +251,7 @@ def currencies_differ(source: str | None, target: str | None) -> bool:
     return bool(first and second and first != second)
 
 
-def amount(value: Any) -> Decimal:
+def amount(value: object) -> Decimal:
     """An amount as a system answers it (text or number; blank is zero) as a ``Decimal``."""
     return Decimal(str(value if value not in (None, "") else 0))
 
@@ -261,7 +262,7 @@ def day_window(day: str) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def iso_day(value: Any) -> str | None:
+def iso_day(value: object) -> str | None:
     """``2026-11-23`` of a date, a datetime or a text starting with one; None for a shorter text."""
     if isinstance(value, datetime):
         return value.date().isoformat()
@@ -277,7 +278,7 @@ def period_of(day: object) -> str | None:
     return text[:7] if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() else None
 
 
-def write_differences(staging: Any, name: AssetKey, partition: str | None, report: Report) -> str:
+def write_differences(staging: StagingResource, name: AssetKey, partition: str | None, report: Report) -> str:
     """The report's full list written beside the staging, one file per partition (``<staging root>/<asset
     key>/<partition>.differences.csv``), on disk or in the bucket; returns the path as text."""
     parquet = staging.path(name, partition)

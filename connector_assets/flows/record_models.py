@@ -62,7 +62,7 @@ def record_model(name: str, doc: str, /, *, base: LazyModel | None = None, **col
             strict = True
             coerce = True
 
-        namespace: dict[str, Any] = {
+        namespace: dict[str, object] = {
             "__doc__": doc,
             "__module__": module,
             "__qualname__": name,

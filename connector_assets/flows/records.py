@@ -49,7 +49,7 @@ class Mapped:
         text = json.dumps(self.body, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def to_payload(self) -> dict[str, Any]:
+    def to_payload(self) -> dict[str, object]:
         return json.loads(
             json.dumps(
                 {

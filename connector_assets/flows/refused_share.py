@@ -60,7 +60,7 @@ def shares_metadata(shares: Sequence[RefusedShare]) -> dict[str, Any]:
     }
 
 
-def judge(spec: FlowSpec, partition: str | None, records: int, refused: Iterable[Any]) -> RefusedShare:
+def judge(spec: FlowSpec, partition: str | None, records: int, refused: Iterable[object]) -> RefusedShare:
     """The verdict on ``records`` of a day of which ``refused`` (queue items, ``Rejected`` or ``Refusal``)
     were refused: systemic when more than ``spec.systemic_share`` of at least ``spec.systemic_min``
     records. They are counted by kind."""

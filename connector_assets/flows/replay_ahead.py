@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from connector_assets.flows.found_ahead import claim_and_search, release_claims
 from connector_assets.flows.records import FlowSpec, Mapped, Rejected
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 
-def payload_key(natural_key: Any) -> str:
+def payload_key(natural_key: object) -> str:
     """A natural key as a queued payload holds it (``Mapped.to_payload``: JSON, values as text)."""
     return json.dumps(natural_key, default=str, sort_keys=True)
 
@@ -75,7 +75,7 @@ def held_ahead(spec: FlowSpec, ledger: Ledger) -> HeldAhead:
 
 def replay_ahead(
     spec: FlowSpec,
-    open_target: Callable[[], AbstractContextManager[Any]],
+    open_target: Callable[[], AbstractContextManager[object]],
     items: Sequence[QueueItem],
     ledger: Ledger,
 ) -> Callable[[], None]:

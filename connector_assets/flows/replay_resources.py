@@ -9,9 +9,10 @@ from typing import Any
 
 from connector_resources import configured_settings
 from connector_resources.base import initialized
+from connector_resources.jde import JdeAisResource
 
 
-def settings_resources(instance: str | None = None) -> dict[str, Any]:
+def settings_resources(instance: str | None = None) -> dict[str, object]:
     """Every declared system's resource (``System.resource``, under its ``resource_key``) and staging as
     today's settings configure them (not yet initialised), ``instance``'s own connections first: the
     ``Definitions``' resources beside the ledger, and what a replay outside a run builds from."""
@@ -40,6 +41,6 @@ def resources_from_settings(
     return {key: initialized(available[key]) for key in keys}
 
 
-def jde_from_settings() -> Any:
+def jde_from_settings() -> JdeAisResource:
     """Today's JDE resource alone (a replay that writes a queued payload as it was mapped)."""
     return resources_from_settings(("jde",))["jde"]

@@ -116,7 +116,7 @@ class FlowReplay:
     replay: Replay
     resources: Resources
 
-    def built(self) -> dict[str, Any]:
+    def built(self) -> dict[str, object]:
         return shared_value(("resources", id(self.resources)), self.resources)
 
     def opener(self, ledger: Ledger) -> Callable[[], AbstractContextManager[Target]]:
@@ -237,7 +237,7 @@ def replay_handler(
     return handle
 
 
-def _audited_as() -> dict[str, Any]:
+def _audited_as() -> dict[str, object]:
     """``write_record``'s audit options: the replay's run and the record's day (``replay.ReplayAt``), so
     the write's audit line ties to both; outside a replay, neither."""
     at = replay_at()
@@ -246,13 +246,13 @@ def _audited_as() -> dict[str, Any]:
     return {"run_id": at.run_id, "partition": at.partition, "audit_detail": at.detail}
 
 
-def _remap_context(ledger: Ledger, resources: dict[str, Any]) -> SimpleNamespace:
+def _remap_context(ledger: Ledger, resources: Mapping[str, object]) -> SimpleNamespace:
     """What ``FlowSpec.remap`` reads its resources from, as an asset's context gives them."""
     return SimpleNamespace(resources=SimpleNamespace(**resources, ledger=SimpleNamespace(get=lambda: ledger)))
 
 
 def _remap_ahead(
-    spec: FlowSpec, items: Sequence[QueueItem], ledger: Ledger, resources: dict[str, Any]
+    spec: FlowSpec, items: Sequence[QueueItem], ledger: Ledger, resources: Mapping[str, object]
 ) -> None:
     """Read a chunk's records from the source again in one ``remap`` call, for each handler call to take:
     a source read by list (or one session) per chunk instead of per record. A chunk that fails to remap is

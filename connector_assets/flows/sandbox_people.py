@@ -10,9 +10,11 @@ from typing import Any
 
 import click
 
+from connector_resources.ledger import Ledger
+
 
 def written_xrefs(
-    ledger: Any, integration: str, entity: str, source_system: str, target_system: str
+    ledger: Ledger, integration: str, entity: str, source_system: str, target_system: str
 ) -> list[tuple[str, str]]:
     """(source key, target id) of every ``entity`` cross-reference ``integration``'s flow wrote (a claim with
     no target yet is not written), oldest first."""
@@ -36,7 +38,7 @@ def written_xrefs(
         return [(str(row.source_key), str(row.target_id)) for row in conn.execute(query)]
 
 
-def round_player(title: str, *errors: type[BaseException]) -> Callable[[Any], Any]:
+def round_player(title: str, *errors: type[BaseException]) -> Callable[[object], object]:
     """``IntegrationSandbox.play``: one round of the people; a failure (one of ``errors``, or a request or
     ledger error) is said, titled, and the round skipped: the next one tries again."""
 

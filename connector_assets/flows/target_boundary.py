@@ -18,7 +18,7 @@ class TargetBoundary:
     """The boundary of a run that writes: its target as it is, nothing held. A preview's boundary wraps the
     target and answers ``written`` / ``created`` from what it held."""
 
-    def wrap(self, spec: FlowSpec, target: Any) -> Any:
+    def wrap(self, spec: FlowSpec, target: object) -> Any:
         """``target`` as the write step of ``spec`` uses it."""
         return target
 
@@ -27,13 +27,13 @@ class TargetBoundary:
         None when none was held for it."""
         return None
 
-    def created(self, target_id: Any) -> bool:
+    def created(self, target_id: object) -> bool:
         """Whether an unsent create recorded ``target_id``: a record the target does not hold yet, though
         the flows after it are judged as if it did."""
         return False
 
     def as_written(
-        self, entity: str, target_id: Any, read: Callable[[], Mapping[str, Any]]
+        self, entity: str, target_id: object, read: Callable[[], Mapping[str, object]]
     ) -> dict[str, Any]:
         """Target record ``target_id``, written by the flows of ``entity``, as a later flow reads it:
         ``read()`` (one read of the target), or, when this boundary held writes, as they would have left it:
@@ -49,6 +49,6 @@ class TargetBoundary:
 UNWRAPPED = TargetBoundary()
 
 
-def is_placeholder(target_id: Any) -> bool:
+def is_placeholder(target_id: object) -> bool:
     """Whether ``target_id`` is the id an unsent create recorded in a real id's place."""
     return str(target_id or "").startswith(PLACEHOLDER)

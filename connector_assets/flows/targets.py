@@ -56,7 +56,7 @@ class SessionTarget:
 
     @classmethod
     def for_replay(
-        cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
+        cls, resources: Mapping[str, object], ledger: Ledger | None = None, spec: FlowSpec | None = None
     ) -> AbstractContextManager[Self]:
         """A replay's opener (``Replay.target``): on the replay's resource."""
         return cls.opened(resources[cls.resource])
@@ -100,13 +100,13 @@ class LedgerTarget(SessionTarget):
 
     @classmethod
     def for_replay(
-        cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
+        cls, resources: Mapping[str, object], ledger: Ledger | None = None, spec: FlowSpec | None = None
     ) -> AbstractContextManager[Self]:
         """On the replay's resources, with the replay's ledger, for the flow ``spec`` (no run)."""
         return cls.open_on(resources.__getitem__, Held(ledger, None, None, spec))
 
     @classmethod
-    def open_on(cls, resource: Callable[[str], Any], held: Held) -> AbstractContextManager[Self]:
+    def open_on(cls, resource: Callable[[str], object], held: Held) -> AbstractContextManager[Self]:
         """The target on one session of ``resource(cls.resource)``, holding ``held``; a target that needs
         another system's session too overrides this."""
         return cls.opened(resource(cls.resource), *held)
@@ -184,5 +184,5 @@ class TargetOpener:
         self.target = target
         self.spec: FlowSpec | None = None
 
-    def __call__(self, context: Any) -> AbstractContextManager[SessionTarget]:
+    def __call__(self, context: object) -> AbstractContextManager[SessionTarget]:
         return self.target.for_run(context, self.spec)

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 
-def text(value: Any) -> str:
+def text(value: object) -> str:
     """A value as trimmed text; None and blanks are ""."""
     return "" if value is None else str(value).strip()
 
 
-def decimal(value: Any) -> Decimal | None:
+def decimal(value: object) -> Decimal | None:
     """A money or quantity value (decimal string, int or Decimal) as Decimal; None when blank or not one."""
     if value is None or isinstance(value, bool | float):
         return None if value is None else Decimal(str(value))
@@ -26,7 +25,7 @@ def decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def whole_number(value: Any) -> int | None:
+def whole_number(value: object) -> int | None:
     """A line number or other count (an integer, or a digit string); None when it is neither."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -34,7 +33,7 @@ def whole_number(value: Any) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def iso_day(value: Any) -> str | None:
+def iso_day(value: object) -> str | None:
     """A date or stamp's day as ``yyyy-mm-dd`` (its first ten characters), None when it is not a date."""
     day = text(value)[:10]
     try:

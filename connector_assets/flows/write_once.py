@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from connector_assets.flows.after_write import queue_failure, release_dependents
@@ -190,7 +191,7 @@ def _claim(
     lease: Lease,
     deferred: DeferredWrites | None,
     preloaded: dict[str, Xref | Claimed | None] | None = None,
-) -> tuple[Xref, str | None, Any]:
+) -> tuple[Xref, str | None, object]:
     """The record's xref, leased by ``lease`` unless it has a target id; whose write was waited for; and
     ``Claimed.found`` (else ``UNSEARCHED``). Another run's live lease is waited for with back-off up to
     ``lease_wait()`` (its write usually ends within a second), then ``BeingWritten``.
@@ -200,7 +201,7 @@ def _claim(
     hint: this writer's lease, committed (``_lease_fresh`` renews it before the create if half spent)."""
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     waited: list[str | None] = []
-    searched: list[Any] = []
+    searched: list[object] = []
 
     def attempt() -> Xref:
         hint = _UNKNOWN if preloaded is None else preloaded.pop(record.source_key, _UNKNOWN)
@@ -382,7 +383,7 @@ class _Written:
         )
         return 0
 
-    def write(self, conn: Any, release_held: bool) -> int:
+    def write(self, conn: Connection, release_held: bool) -> int:
         spec, record = self.spec, self.record
         key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
         self.ledger.record_target(*key, target_id=self.target_id, content_hash=self.digest, conn=conn)
@@ -391,7 +392,7 @@ class _Written:
         )
         return self.release(conn) if release_held else 0
 
-    def release(self, conn: Any) -> int:
+    def release(self, conn: Connection) -> int:
         """Release the records held on this one (it is recorded); how many."""
         return release_dependents(
             self.spec,
@@ -402,7 +403,7 @@ class _Written:
             conn=conn,
         )
 
-    def refused(self, conn: Any, exc: Exception, lease: Lease) -> None:
+    def refused(self, conn: Connection, exc: Exception, lease: Lease) -> None:
         """The ledger refused to record it (a deferred record's conflict): queued as failed with why, as
         ``write_one`` failing at once would have; its lease ends so the next writer searches first."""
         spec, record = self.spec, self.record

@@ -1,7 +1,6 @@
 """The Dagster concurrency pools of write steps and the limits the project sets on named pools."""
 
 from collections.abc import Iterable
-from typing import Any
 
 from dagster import AssetsDefinition, DagsterInstance
 
@@ -29,7 +28,7 @@ def pool_limit(pool: str) -> int | None:
     return api_pool_limit(pool)
 
 
-def wanted_pool_limits(assets: Iterable[Any]) -> dict[str, int]:
+def wanted_pool_limits(assets: Iterable[object]) -> dict[str, int]:
     """The limit the project sets on each named pool the steps of ``assets`` take (``pool_limit``)."""
     pools = sorted(
         {
@@ -41,7 +40,7 @@ def wanted_pool_limits(assets: Iterable[Any]) -> dict[str, int]:
     return {pool: limit for pool in pools if (limit := pool_limit(pool)) is not None}
 
 
-def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) -> dict[str, int]:
+def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[object]) -> dict[str, int]:
     """Set the write pools and BILL's organization pools of ``assets`` to one step at a time on
     ``instance``. Named pool limits live in the instance database, not ``dagster.yaml`` (whose
     ``default_limit`` of 3 would apply); a deployment's ``write_pool_limits`` sensor keeps them so."""
@@ -52,7 +51,7 @@ def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) ->
 
 
 def correct_pool_limits(
-    instance: DagsterInstance, assets: Iterable[Any]
+    instance: DagsterInstance, assets: Iterable[object]
 ) -> dict[str, tuple[int | None, int]]:
     """Set only the pools of ``assets`` whose limit on ``instance`` differs from the project's (a pool
     never limited counts as differing): ``{pool: (limit found, limit set)}``, empty when all agree, so a

@@ -20,7 +20,7 @@ from connector_assets.flows.periods import is_period_hold
 from connector_assets.flows.reason_text import ReasonCounts
 from connector_resources import settings
 from connector_resources.exception_causes import exception_causes, holding
-from connector_resources.ledger import QueueItem
+from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.needs_person import Outlived, needs_person
 
 CHECK = "no_failed_records"
@@ -114,7 +114,7 @@ def queue_of(
     return queue
 
 
-def day_queue(items: list[QueueItem], ledger: Any, *, now: datetime | None = None) -> PartitionQueue:
+def day_queue(items: list[QueueItem], ledger: Ledger, *, now: datetime | None = None) -> PartitionQueue:
     """``queue_of`` a day's open ``items``, with what judges their waits read from ``ledger``
     (``Outlived.read``): the dependencies of its held ones that have synced (such a record was not released,
     so it needs a person) and those whose record needs a person (its held records are that person's); and

@@ -4,7 +4,7 @@ looks systemic is still materialized, its check red: the run is made red by ``<f
 (``day_verdict``), not here."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -52,6 +52,7 @@ from connector_assets.flows.written_check import PartitionQueue, check_result, c
 from connector_assets.runtime.asset_metadata import row_count
 from connector_assets.runtime.step_retry import fail_fast
 from connector_resources.desk_links import desk_queue_url
+from connector_resources.ledger import Ledger
 
 # How the audit says a record was left queued for a replay, not sent (``_not_awaiting_replay``); a preview
 # reads it as that record's refusal.
@@ -75,7 +76,7 @@ WRITE_COUNTS = (
 )
 
 
-def _awaits(queued: dict[str, Any], record: Mapped) -> bool:
+def _awaits(queued: Mapping[str, object], record: Mapped) -> bool:
     """Whether the run leaves ``record`` to a replay (``awaits_replay`` on its open queue item)."""
     item = queued.get(record.source_key)
     return item is not None and awaits_replay(item, record)
@@ -89,7 +90,7 @@ def _days_ahead(staged: ValidatedDays, pull: ParentPull) -> Iterator[list[Mapped
         yield valid + [record for record in pull.ready_for(partition) if record.source_key not in keys]
 
 
-def _api_calls(target: Any) -> int:
+def _api_calls(target: object) -> int:
     """HTTP calls the target's client session has made so far (its ``CallMetrics``), 0 if it keeps none."""
     metrics = getattr(getattr(target, "session", None), "metrics", None) or getattr(target, "metrics", None)
     return int(getattr(metrics, "calls", 0) or 0)
@@ -230,7 +231,7 @@ def written_asset(
         if failed:
             raise Failure(failure_message(spec.flow, days), metadata=summed(days), allow_retries=False)
 
-    def _verdict(ledger: Any, day: DayWrite) -> tuple[PartitionQueue, RefusedShare, AssetCheckResult]:
+    def _verdict(ledger: Ledger, day: DayWrite) -> tuple[PartitionQueue, RefusedShare, AssetCheckResult]:
         """The day's queue counts, refused share and check result, from its open items read once."""
         items = ledger.partition_queue(
             integration=spec.integration, flow=spec.name, partition_key=day.partition
@@ -306,7 +307,7 @@ def written_asset(
         records: list[Mapped],
         queued: dict[str, Any],
         counts: dict[str, int],
-        ledger: Any,
+        ledger: Ledger,
         run_id: str,
         partition: str | None,
     ) -> list[Mapped]:

@@ -16,6 +16,7 @@ from dagster import Failure
 
 from connector_assets.jde.accounts import WHY_NOT_POSTABLE, GlAccounts, account_text_ok
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.runtime.staging import StagingResource
 from connector_resources import settings
 from connector_resources.settings import system
 
@@ -49,7 +50,7 @@ class ChartAccount:
     posting_edit: str
 
     @classmethod
-    def of(cls, row: Mapping[str, Any]) -> ChartAccount:
+    def of(cls, row: Mapping[str, object]) -> ChartAccount:
         def text(alias: str) -> str:
             return str(row.get(alias) or "").strip()
 
@@ -58,12 +59,12 @@ class ChartAccount:
         return cls(account, text("CO"), unit, text("DL01"), text("PEC").upper())
 
 
-def chart_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, ChartAccount]:
+def chart_of(rows: Iterable[Mapping[str, object]]) -> dict[str, ChartAccount]:
     """F0901 rows by account text (``BU.OBJ[.SUB]``)."""
     return {entry.account: entry for entry in (ChartAccount.of(row) for row in rows)}
 
 
-def staged_chart(staging: Any) -> tuple[list[dict[str, Any]], GlAccounts]:
+def staged_chart(staging: StagingResource) -> tuple[list[dict[str, Any]], GlAccounts]:
     """The cached F0901 rows and the ``GlAccounts`` over them; an empty cache fails the step (without the
     chart every account would look missing: a systemic cause, not bad records)."""
     rows = list(staging.read_rows(GL_ACCOUNTS.asset, None))

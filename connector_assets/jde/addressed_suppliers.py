@@ -15,7 +15,9 @@ from connector_assets.jde.documents import (
 )
 from connector_assets.jde.kept_rows import read_for_run
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.runtime.session_source import SessionSource
 from connector_resources.jde import optional_tables
+from connector_resources.jde.session import JdeSession
 
 
 def supplier_sources(addresses: bool) -> list[str]:
@@ -48,7 +50,9 @@ def changed_addressed_suppliers(
         )
 
 
-def addressed_suppliers_by_number(jde: Any, numbers: Iterable[int]) -> list[JdeSupplier]:
+def addressed_suppliers_by_number(
+    jde: SessionSource[JdeSession], numbers: Iterable[int]
+) -> list[JdeSupplier]:
     """Suppliers ``numbers`` read from JDE, with address and send-to party (a replay's read)."""
     with optional_tables.refusal_explained():
         return suppliers_by_number(jde, set(numbers), addresses=supplier_addresses_staged(), remit_to=True)

@@ -43,7 +43,7 @@ class OrderReference:
     number: int
     doc_type: str = "OP"
 
-    def inputs(self) -> dict[str, Any]:
+    def inputs(self) -> dict[str, object]:
         return {"Order_Company": self.company, "Order_Number": self.number, "Order_Type": self.doc_type}
 
 
@@ -58,9 +58,9 @@ def rate_text(rate: Decimal) -> str:
     return f"{rate.normalize():f}"
 
 
-def _currency_inputs(currency: str | None, exchange_rate: Decimal | None) -> dict[str, Any]:
+def _currency_inputs(currency: str | None, exchange_rate: Decimal | None) -> dict[str, object]:
     """``Currency_Code`` (blank: None) and, only when the source stated one, ``Exchange_Rate``."""
-    inputs: dict[str, Any] = {"Currency_Code": (currency or "").strip().upper() or None}
+    inputs: dict[str, object] = {"Currency_Code": (currency or "").strip().upper() or None}
     if exchange_rate is not None:
         inputs["Exchange_Rate"] = rate_text(exchange_rate)
     return inputs
@@ -77,10 +77,10 @@ class LedgerLine:
     subledger: str | None = None
     subledger_type: str | None = None
 
-    def inputs(self, number: int, currency: str | None = None) -> dict[str, Any]:
+    def inputs(self, number: int, currency: str | None = None) -> dict[str, object]:
         """The line as the orchestrations take it, numbered ``number`` (EDLN), its amount with the decimals
         of ``currency`` (none: two, rounded; with one, a finer amount raises ``CurrencyDecimalsError``)."""
-        line: dict[str, Any] = {
+        line: dict[str, object] = {
             "EDI_Line_Number": number,
             "Account": self.account,
             "Amount": amounts.money(self.amount, currency or None),
@@ -91,7 +91,7 @@ class LedgerLine:
         return line
 
 
-def numbered(lines: Iterable[LedgerLine], currency: str | None = None) -> list[dict[str, Any]]:
+def numbered(lines: Iterable[LedgerLine], currency: str | None = None) -> list[dict[str, object]]:
     """``lines`` as the orchestrations take them, numbered from 1 in their order, in ``currency``."""
     return [line.inputs(number, currency) for number, line in enumerate(lines, start=1)]
 
@@ -112,7 +112,7 @@ def voucher_batch_body(
     exchange_rate: Decimal | None = None,
     order: OrderReference | None = None,
     business_unit: str | None = None,
-    extra: Mapping[str, Any] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
     """The ``ML_CreateVoucherBatch`` inputs: the header (pay status A: approved for payment), one pay item of
     the gross and one distribution line per line, every amount in the invoice's ``currency`` with its
@@ -120,7 +120,10 @@ def voucher_batch_body(
     cannot hold: the mapper refuses the record naming the field). ``exchange_rate``: only a rate the source
     states (blank: JDE's F0015); ``order``: the purchase order the invoice was raised against;
     ``business_unit``: the pay item's (blank: the supplier's A/P one); ``extra`` adds header inputs."""
-    pay_item: dict[str, Any] = {"EDI_Line_Number": 1, "Gross_Amount": amounts.money(gross, currency or None)}
+    pay_item: dict[str, object] = {
+        "EDI_Line_Number": 1,
+        "Gross_Amount": amounts.money(gross, currency or None),
+    }
     if business_unit:
         pay_item["Business_Unit"] = business_unit
     return {
@@ -182,7 +185,7 @@ def journal_batch_body(
     zero (JDE refuses one that does not, 59A5), in the document's ``currency`` (with its decimals) and the
     ``exchange_rate`` the source states, if any. Without a currency the body names none (as before the
     multi-currency contract): the JDE target then takes it to be in the company's currency."""
-    body: dict[str, Any] = {
+    body: dict[str, object] = {
         **key.body(),
         "Company": company,
         "GL_Date": gl_date,
@@ -258,7 +261,7 @@ def place_currency(body: Mapping[str, Any], company_currency: str) -> dict[str, 
     return placed
 
 
-def _in_currency_amount(inputs: Mapping[str, Any], currency: str) -> dict[str, Any]:
+def _in_currency_amount(inputs: Mapping[str, object], currency: str) -> dict[str, Any]:
     """``inputs`` with their amount (``AMOUNT_INPUTS``) moved to ``Currency_Amount`` in ``currency``."""
     moved = dict(inputs)
     for name in AMOUNT_INPUTS:

@@ -2,7 +2,7 @@
 orchestration, its amounts in the company's currency (``placed``). Why a repeat cannot duplicate:
 docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat"."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
@@ -33,7 +33,7 @@ from connector_resources.replay import WaitsFor
 GL_DATE = "G/L date"  # the field a batch's posting date is judged as, in a hold's words
 
 
-def placed(target: JdeTarget, company: str, body: dict[str, Any], document: str) -> dict[str, Any]:
+def placed(target: JdeTarget, company: str, body: Mapping[str, object], document: str) -> dict[str, Any]:
     """``body`` as sent to ``company`` (``batch_bodies.place_currency``, by its F0010 currency, read once
     per session with its periods); ``CompanyCurrencyUnknown`` holds ``document`` (in words) when F0010 gives
     none, and an amount finer than its currency allows is JDE-bound nonsense refused in words."""
@@ -61,7 +61,7 @@ class BatchTarget(JdeTarget):
         """The record in a finance user's words, for a hold on its period."""
         return f"{self.what} {BatchKey.of_body(record.body).target_id}"
 
-    def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
+    def _foreign(self, key: BatchKey, rows: Sequence[Mapping[str, object]], record: Mapped) -> str | None:
         """Why the rows under this key are not this record's (None when they are)."""
         return None
 
@@ -152,7 +152,7 @@ class VoucherBatches(BatchTarget):
 
     @classmethod
     def period_wait(
-        cls, periods: JdePeriods, integration: str, head: Mapping[str, Any], source: str
+        cls, periods: JdePeriods, integration: str, head: Mapping[str, object], source: str
     ) -> WaitsFor | None:
         """What ``create`` holds a voucher on for its G/L date (``posting``: a closed A/P period, the close in
         progress), judged from its ``head`` alone (``Company``, ``GL_Date``, ``Invoice_Number``, batch key) so
@@ -210,7 +210,7 @@ class VoucherBatches(BatchTarget):
             )
         return key.target_id
 
-    def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
+    def _foreign(self, key: BatchKey, rows: Sequence[Mapping[str, object]], record: Mapped) -> str | None:
         holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}
         if holds == {(str(record.body["Supplier"]), record.body["Invoice_Number"].strip())}:
             return None
@@ -281,7 +281,7 @@ class JournalBatches(BatchTarget):
             ],
         )
 
-    def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
+    def _foreign(self, key: BatchKey, rows: Sequence[Mapping[str, object]], record: Mapped) -> str | None:
         companies = {str(r.get("KCO") or "").strip() for r in rows}
         if companies == {str(record.body["Company"]).strip()}:
             return None
@@ -294,7 +294,7 @@ class JournalBatches(BatchTarget):
 GL_TABLE = "F0911"  # the Account Ledger a processed journal entry is in
 
 
-def _journal_line(account: Any, amount: Any, explanation: Any) -> tuple[str, str, str]:
+def _journal_line(account: object, amount: object, explanation: object) -> tuple[str, str, str]:
     """One journal line as compared across F0911 and a record: account, amount (exact), explanation."""
     value = amounts.amount(amount)
     return (

@@ -7,7 +7,6 @@ must add up to its gross less tax.
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from connector_assets.flows.reconciliation import amount as jde_amount  # an amount or quantity column
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
@@ -15,7 +14,7 @@ from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 Charge = tuple[str | None, str]  # (account as typed, None for a stock line; business unit)
 
 
-def jde_day(value: Any) -> date | None:
+def jde_day(value: object) -> date | None:
     """A date the readers give (a ``date``, a ``datetime`` or ISO text), None when blank."""
     if isinstance(value, datetime):
         return value.date()

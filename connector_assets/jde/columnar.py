@@ -269,7 +269,7 @@ PY_WHITESPACE = (
 )
 
 
-def _stripped(values: list[Any]) -> list[Any]:
+def _stripped(values: list[object]) -> list[Any]:
     return [v.strip() if type(v) is str else v for v in values]
 
 

@@ -83,7 +83,7 @@ def currency_decimals(values: Any, currencies: Any) -> Any:
     ``currencies`` (a blank currency: two, as JDE's domestic amounts)."""
     import pandas as pd
 
-    def fits(value: Any, currency: Any) -> bool:
+    def fits(value: object, currency: object) -> bool:
         text = str(value)
         places = len(text.partition(".")[2]) if "." in text else 0
         return places == amounts.minor_units(str(currency or ""))

@@ -21,8 +21,10 @@ from connector_assets.jde.tables import (
     SUPPLIER_ADDRESSES,
     SUPPLIERS,
 )
+from connector_assets.runtime.session_source import SessionSource
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.jde.dates import parse_jde_date
+from connector_resources.jde.session import JdeSession
 from connector_resources.refusals import Refusal, refused
 
 SUPPLIER_COLUMNS = ["AN8", "HDPY", "TRAP", "CRRP"]  # CRRP: the supplier's A/P currency
@@ -65,19 +67,19 @@ class JdeSupplier:
         return number if number and number != self.number else None
 
 
-def _number(value: Any) -> int | None:
+def _number(value: object) -> int | None:
     text = str(value if value is not None else "").strip()
     return int(text) if text.isdigit() else None
 
 
-def by_an8(session: Any, table: str, columns: list[str], an8s: list[int]) -> dict[int, dict]:
+def by_an8(session: JdeSession, table: str, columns: list[str], an8s: list[int]) -> dict[int, dict]:
     """``table``'s rows of these address numbers, by address number (``browse_in``)."""
     return {int(row["AN8"]): row for row in browse_in(session, table, "AN8", an8s, columns)}
 
 
 def changed_suppliers(
     staging: StagingResource,
-    jde: Any,
+    jde: SessionSource[JdeSession],
     partition: str | None,
     also: Iterable[int] = (),
     *,
@@ -109,7 +111,7 @@ def _staged_suppliers(
 
 def read_suppliers_ahead(
     staging: StagingResource,
-    jde: Any,
+    jde: SessionSource[JdeSession],
     partitions: Iterable[str | None],
     also: Iterable[int] = (),
     *,
@@ -165,7 +167,7 @@ def suppliers_by_number(
     return out
 
 
-def addresses_in_effect(session: Any, an8s: list[int], today: date | None = None) -> dict[int, dict]:
+def addresses_in_effect(session: JdeSession, an8s: list[int], today: date | None = None) -> dict[int, dict]:
     """Each address number's F0116 row in effect on ``today`` (the JDE server's date by default): the one
     with the latest effective date (EFTB) not after it; a blank EFTB counts as always. ``EFTB`` is returned
     as a ``date`` (None when blank). Address numbers with none are left out."""
@@ -258,21 +260,21 @@ def _orders(headers: dict[tuple, dict], lines: dict[tuple, list[dict]], keys: It
     return out
 
 
-def _staged_whole(row: dict[str, Any]) -> bool:
+def _staged_whole(row: Mapping[str, object]) -> bool:
     """Whether a staged F4301 row holds the columns the header is read for now: a day staged before the
     currency columns were (its file lacks them, or a later merge left them null) is read from JDE again."""
     return all(alias in row for alias in PO_HEADERS.aliases) and row.get("CRRM") is not None
 
 
 def changed_purchase_orders(
-    staging: StagingResource, jde: Any, partition: str | None
+    staging: StagingResource, jde: SessionSource[JdeSession], partition: str | None
 ) -> list[JdePurchaseOrder]:
     """The orders whose header or any line changed on ``partition``, with their header and all lines."""
     return changed_purchase_orders_of_days(staging, jde, [partition])
 
 
 def changed_purchase_orders_of_days(
-    staging: StagingResource, jde: Any, partitions: Iterable[str | None]
+    staging: StagingResource, jde: SessionSource[JdeSession], partitions: Iterable[str | None]
 ) -> list[JdePurchaseOrder]:
     """``changed_purchase_orders`` of several days read at once (a step reading ahead for its days): the
     headers a day has not staged whole, and every changed order's lines, in one read each."""
@@ -296,7 +298,7 @@ def changed_purchase_orders_of_days(
     return _orders(headers, lines, changed)
 
 
-def purchase_orders_by_number(jde: Any, docos: Iterable[int]) -> list[JdePurchaseOrder]:
+def purchase_orders_by_number(jde: SessionSource[JdeSession], docos: Iterable[int]) -> list[JdePurchaseOrder]:
     """The orders with these order numbers (DOCO, any type and company) as JDE holds them now."""
     numbers = sorted(set(docos))
     lines: dict[tuple, list[dict]] = {}
@@ -313,7 +315,7 @@ def purchase_orders_by_number(jde: Any, docos: Iterable[int]) -> list[JdePurchas
 # -- vouchers: F0411 pay items, F0911 distribution, the order's lines --------------------------------------
 
 
-def entered_foreign(row: Mapping[str, Any]) -> bool:
+def entered_foreign(row: Mapping[str, object]) -> bool:
     """A document row entered in a foreign currency (currency mode CRRM F): its amounts in its own currency
     are the currency amounts (ACR, FAP, PFAP), its domestic ones JDE's conversion."""
     return str(row.get("CRRM") or "").strip().upper() == FOREIGN_MODE
@@ -328,7 +330,7 @@ class ForeignAmountMissing(ValueError):
         return refused(str(self), rule="foreign amount not read")
 
 
-def own_amount(row: dict[str, Any], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
+def own_amount(row: Mapping[str, object], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
     """A pay item's amount in the voucher's own currency: ``foreign`` (ACR gross, FAP open) when it was
     entered in a foreign currency, else ``domestic`` (AG, AAP). No fallback to the domestic column for a
     foreign row: that is JDE's conversion, a different amount (1,000.00 EUR is 1,083.40 in AG)."""
@@ -394,7 +396,7 @@ def voucher_key(row: dict) -> tuple[str, int, str]:
     return (str(row["KCO"]).strip(), int(row["DOC"]), str(row["DCT"]).strip())
 
 
-def _distributions(session: Any, vouchers: dict[tuple, bool]) -> dict[tuple, list[dict]]:
+def _distributions(session: JdeSession, vouchers: dict[tuple, bool]) -> dict[tuple, list[dict]]:
     """The G/L distribution lines of ``vouchers`` (KCO, DOC, DCT -> entered in a foreign currency), read
     from F0911 by DOC: ledger AA for a domestic voucher, ledger CA (its own currency) for a foreign one."""
     found: dict[tuple, list[dict]] = {}
@@ -414,7 +416,7 @@ def _distributions(session: Any, vouchers: dict[tuple, bool]) -> dict[tuple, lis
     return found
 
 
-def complete_vouchers(jde: Any, pay_items: Iterable[dict]) -> list[JdeVoucher]:
+def complete_vouchers(jde: SessionSource[JdeSession], pay_items: Iterable[dict]) -> list[JdeVoucher]:
     """Pay items (F0411 rows) grouped into vouchers, each completed with what its lines are charged to:
     the first line of its purchase order, or its F0911 distribution when it matches no order."""
     vouchers: dict[tuple, list[dict]] = {}
@@ -443,14 +445,16 @@ def complete_vouchers(jde: Any, pay_items: Iterable[dict]) -> list[JdeVoucher]:
     ]
 
 
-def changed_vouchers(staging: StagingResource, jde: Any, partition: str | None) -> list[JdeVoucher]:
+def changed_vouchers(
+    staging: StagingResource, jde: SessionSource[JdeSession], partition: str | None
+) -> list[JdeVoucher]:
     """The vouchers with a pay item changed on ``partition``, each with every pay item JDE holds for it,
     completed: P0411 restamps one pay item's UPMJ only, and part of a voucher's pay items against its whole
     F0911 distribution reads as a voucher that does not balance."""
     return vouchers_by_key(jde, {voucher_key(row) for row in staging.read_rows(AP_LEDGER.asset, partition)})
 
 
-def vouchers_by_key(jde: Any, keys: Iterable[tuple[str, int, str]]) -> list[JdeVoucher]:
+def vouchers_by_key(jde: SessionSource[JdeSession], keys: Iterable[tuple[str, int, str]]) -> list[JdeVoucher]:
     """The vouchers (KCO, DOC, DCT) as JDE holds them now, completed."""
     wanted = set(keys)
     if not wanted:

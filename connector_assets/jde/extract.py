@@ -134,7 +134,10 @@ def build_table_asset(spec: JdeTable, partitions_def: DailyPartitionsDefinition 
         automation_condition=None if spec.partitioned else NEVER_READ,
     )
     def _extract(
-        context: AssetExecutionContext, jde: JdeAisResource, staging: StagingResource, ledger: LedgerResource
+        context: AssetExecutionContext,
+        jde: JdeAisResource,
+        staging: StagingResource,
+        ledger: LedgerResource,
     ) -> MaterializeResult:
         if not optional_tables.enabled(spec.table):  # F0116 ... switched off: never asked for, nothing staged
             off = optional_tables.OPTIONAL_TABLES[spec.table]

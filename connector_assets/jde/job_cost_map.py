@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Self
 
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.job_accounts import AccountWaits, JobAccount, JobAccounts, clean_job_account
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.refusals import mapping_missing, source_invalid
 from connector_resources.said import reworded, said
 
@@ -40,19 +41,19 @@ class JobCostMap:
         self.fingerprints = dict(fingerprints or {})
 
     @classmethod
-    def load(cls, staging: Any) -> Self:
+    def load(cls, staging: StagingResource) -> Self:
         """A run's map: the staged snapshots (never the files) and the staged F0901."""
         projects, codes = cls.tables
         return cls._of(projects.snapshot(staging), codes.snapshot(staging), staging)
 
     @classmethod
-    def today(cls, staging: Any) -> Self:
+    def today(cls, staging: StagingResource) -> Self:
         """A replay's map: today's files staged afresh (so a fixed table takes effect), then read back."""
         projects, codes = cls.tables
         return cls._of(projects.restage(staging), codes.restage(staging), staging)
 
     @classmethod
-    def _of(cls, projects: Any, cost_codes: Any, staging: Any) -> Self:
+    def _of(cls, projects: Any, cost_codes: Any, staging: StagingResource) -> Self:
         prints = {
             table.asset.to_user_string(): snapshot.fingerprint
             for table, snapshot in zip(cls.tables, (projects, cost_codes), strict=True)

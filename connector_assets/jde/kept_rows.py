@@ -5,7 +5,7 @@ few keys a call per day. Only reads inside ``keeping`` use them; outside, every 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ from connector_assets.runtime.run_reads import RunReads
 Where = tuple[str, str, tuple[str, ...]]  # table, the column looked up by, the columns read
 
 
-def key_text(value: Any) -> str:
+def key_text(value: object) -> str:
     """A looked-up value as a key: a whole number as its digits, anything else as its trimmed text."""
     if isinstance(value, int | Decimal) and not isinstance(value, bool) and value == int(value):
         return str(int(value))
@@ -33,17 +33,17 @@ class KeptRows:
     warmed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def known(self, where: Where, values: Sequence[Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    def known(self, where: Where, values: Sequence[object]) -> tuple[list[dict[str, Any]], list[Any]]:
         """The kept rows (copies) of the values read before, and the values not read yet."""
         with self.lock:
             kept = self.rows.get(where, {})
             found = [dict(row) for value in values for row in kept.get(key_text(value), ())]
             return found, [value for value in values if key_text(value) not in kept]
 
-    def keep(self, where: Where, values: Sequence[Any], rows: list[dict[str, Any]]) -> None:
+    def keep(self, where: Where, values: Sequence[object], rows: Sequence[Mapping[str, object]]) -> None:
         """Keep what one read of ``values`` answered; not at all if a row lacks the column or names no
         value asked (not understood)."""
-        by_value: dict[str, list[dict[str, Any]]] = {key_text(value): [] for value in values}
+        by_value: dict[str, list[dict[str, object]]] = {key_text(value): [] for value in values}
         for row in rows:
             if where[1] not in row or key_text(row[where[1]]) not in by_value:
                 return
@@ -72,7 +72,7 @@ _RUNS: RunReads[dict[str, KeptRows]] = RunReads(dict)
 _LOCK = threading.Lock()
 
 
-def run_rows(context: Any, name: str) -> KeptRows | None:
+def run_rows(context: object, name: str) -> KeptRows | None:
     """The rows kept for ``name`` (a flow) in the run of ``context``; None for a context naming no run."""
     kept = _RUNS.of(context)
     if kept is None:
@@ -81,7 +81,7 @@ def run_rows(context: Any, name: str) -> KeptRows | None:
         return kept.setdefault(name, KeptRows())
 
 
-def read_ahead_once(kept: KeptRows | None, read: Callable[[], Any]) -> None:
+def read_ahead_once(kept: KeptRows | None, read: Callable[[], object]) -> None:
     """``read`` (a step's reads for all its days) run inside ``keeping(kept)``, once per run."""
     if kept is None or kept.warmed:
         return

@@ -40,7 +40,7 @@ class LinkedSuppliers(targets.Suppliers):
         an8 = record.natural_key.get("an8")
         return str(an8) if an8 else super().find(record)
 
-    def _inputs(self, record: Mapped) -> dict[str, Any]:
+    def _inputs(self, record: Mapped) -> dict[str, object]:
         inputs = {k: v for k, v in record.body.items() if k not in (self.bank_key, "Address_Number")}
         if self.bank_key in record.body:
             numbers = self.bank(record)

@@ -7,13 +7,14 @@ asked for both as typed and right-justified, and compared trimmed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from connector_assets.jde.account_codes import normal_account
 from connector_assets.jde.accounts import GlAccount, GlAccounts, account_text_ok
 from connector_assets.jde.job_accounts import BUSINESS_UNIT_CHARS, JOB
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 
 COLUMNS = ["MCU", "OBJ", "SUB", "CO", "PEC"]
 NO_UNIT = "not in JDE (F0901 has no account on it)"
@@ -32,7 +33,7 @@ def _unit_spellings(units: Iterable[str]) -> list[str]:
     return spelled
 
 
-def accounts_of_units(jde: Any, units: Iterable[str]) -> GlAccounts:
+def accounts_of_units(jde: SessionSource[JdeSession], units: Iterable[str]) -> GlAccounts:
     """F0901's accounts on ``units`` (read by ``MCU``, 50 units to a call), keyed as the flows key them."""
     wanted = sorted({u.strip().upper() for u in units if u.strip()})
     if not wanted:
@@ -52,7 +53,7 @@ def not_postable(account: str, found: GlAccount | None) -> str | None:
     return None
 
 
-def postable_accounts(jde: Any, accounts: Iterable[str]) -> dict[str, str]:
+def postable_accounts(jde: SessionSource[JdeSession], accounts: Iterable[str]) -> dict[str, str]:
     """``{account: problem}`` for each of ``accounts`` (``BU.OBJ[.SUB]``) that is not in F0901 or not
     postable (posting edit code ``N`` or ``I``); fine accounts have no entry. One F0901 read per 50 units."""
     named = [a for a in dict.fromkeys(accounts) if a]
@@ -66,14 +67,14 @@ def postable_accounts(jde: Any, accounts: Iterable[str]) -> dict[str, str]:
     return problems
 
 
-def business_units(jde: Any, units: Iterable[str]) -> dict[str, str]:
+def business_units(jde: SessionSource[JdeSession], units: Iterable[str]) -> dict[str, str]:
     """``{unit: problem}`` for each business unit F0901 has no account on; one F0901 read per 50 units."""
     named = [u for u in dict.fromkeys(units) if u]
     known = accounts_of_units(jde, named).business_units
     return {u: f"business unit {u} is {NO_UNIT}" for u in named if u.strip().upper() not in known}
 
 
-def job_accounts(jde: Any, accounts: Iterable[str]) -> dict[str, str]:
+def job_accounts(jde: SessionSource[JdeSession], accounts: Iterable[str]) -> dict[str, str]:
     """``{account: problem}`` for accounts a table names as ``{job}.OBJ[.SUB]`` (the job's unit comes from
     another table, per project): the object and subsidiary must be a postable account on at least one unit
     of F0901. Read by ``OBJ``, 100 objects to a call (an account on a named unit: ``postable_accounts``)."""

@@ -21,6 +21,7 @@ from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.periods import company_currencies
 from connector_assets.jde.supplier_reads import suppliers_among
 from connector_resources.jde import Condition, JdeOrchestrationError
+from connector_resources.jde.session import JdeSession
 from connector_resources.missing_records import (
     AppearedCheck,
     MissingCheck,
@@ -79,7 +80,7 @@ _NUMBER = re.compile(r"\b(\d{1,8})\b")
 _ORDER = re.compile(r"\b(\d{5})\s+(\d{1,8})\s+([A-Z0-9]{2})\b")
 
 
-def _number(value: Any) -> str:
+def _number(value: object) -> str:
     """An address number as the key holds it (``1011``, not ``1011.0``); "" when it is none."""
     given = text(value)
     try:
@@ -93,13 +94,13 @@ def _accounts(body: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(text(line.get("Account")) for line in lines if text(line.get("Account"))))
 
 
-def _day(value: Any) -> str:
+def _day(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()[:10]
     return text(value)[:10]
 
 
-def missing_ident(code: str, body: Mapping[str, Any], words: str) -> str:
+def missing_ident(code: str, body: Mapping[str, object], words: str) -> str:
     """The id of the record refusal ``code`` says is missing, from the body sent, else from JDE's
     ``words``; "" when it cannot be told."""
     if code in ("59A1", "0002"):
@@ -146,7 +147,9 @@ def orchestration_error(exc: BaseException) -> JdeOrchestrationError | None:
     return None
 
 
-def refused_for_missing(exc: BaseException, body: Mapping[str, Any], document: str) -> MissingRecord | None:
+def refused_for_missing(
+    exc: BaseException, body: Mapping[str, object], document: str
+) -> MissingRecord | None:
     """JDE's refusal ``exc`` of ``document`` (its ``body``) as a hold on the record it says is missing, or
     None when it is another refusal (or names no record that can be told)."""
     answer = orchestration_error(exc)
@@ -172,18 +175,18 @@ def _now_in(kind: MissingKind, ids: Iterable[str]) -> dict[str, str]:
     return {i: f"{kind.label} {i} is in {kind.master} now" for i in ids}
 
 
-def _suppliers(session: Any, ids: list[str]) -> dict[str, str]:
+def _suppliers(session: JdeSession, ids: list[str]) -> dict[str, str]:
     found = suppliers_among(session, {int(i) for i in ids if i.isdigit()})
     return _now_in(SUPPLIER, [i for i in ids if i.isdigit() and int(i) in found])
 
 
-def _addresses(session: Any, ids: list[str]) -> dict[str, str]:
+def _addresses(session: JdeSession, ids: list[str]) -> dict[str, str]:
     numbers = sorted({int(i) for i in ids if i.isdigit()})  # none: browse_in asks nothing
     found = {int(r["AN8"]) for r in browse_in(session, "F0101", "AN8", numbers, ["AN8"])}
     return _now_in(ADDRESS, [i for i in ids if i.isdigit() and int(i) in found])
 
 
-def _accounts_exist(session: Any, ids: list[str]) -> dict[str, str]:
+def _accounts_exist(session: JdeSession, ids: list[str]) -> dict[str, str]:
     ready: list[str] = []
     for ident in ids:
         parts = [p.strip() for p in ident.split(".")]
@@ -197,7 +200,7 @@ def _accounts_exist(session: Any, ids: list[str]) -> dict[str, str]:
     return _now_in(ACCOUNT, ready)
 
 
-def _orders(session: Any, ids: list[str]) -> dict[str, str]:
+def _orders(session: JdeSession, ids: list[str]) -> dict[str, str]:
     ready: dict[str, str] = {}
     for ident in ids:
         company, _, rest = ident.partition("/")
@@ -212,7 +215,7 @@ def _orders(session: Any, ids: list[str]) -> dict[str, str]:
     return ready
 
 
-def _business_units(session: Any, ids: list[str]) -> dict[str, str]:
+def _business_units(session: JdeSession, ids: list[str]) -> dict[str, str]:
     try:
         units = {text(r.get("MCU")) for r in session.browse("F0006", columns=["MCU"])}
     except Exception:  # a JDE whose AIS serves no F0006: its business units are those of its accounts
@@ -220,13 +223,13 @@ def _business_units(session: Any, ids: list[str]) -> dict[str, str]:
     return {i: f"business unit {i} is in JDE now" for i in ids if i in units}
 
 
-def _currencies(session: Any, ids: list[str]) -> dict[str, str]:
+def _currencies(session: JdeSession, ids: list[str]) -> dict[str, str]:
     codes = sorted(set(ids))
     found = {text(r.get("CRCD")).upper() for r in browse_in(session, "F0013", "CRCD", codes, ["CRCD"])}
     return _now_in(CURRENCY, [c for c in ids if c in found])
 
 
-def _rates(session: Any, ids: list[str]) -> dict[str, str]:
+def _rates(session: JdeSession, ids: list[str]) -> dict[str, str]:
     """``<currency>/<company>/<G/L date>``: ready once F0015 holds a rate of the currency against the
     company's currency (F0010 ``CRCD``) effective on or before that date."""
     ready: dict[str, str] = {}
@@ -257,7 +260,7 @@ _READERS: dict[MissingKind, Callable[[Any, list[str]], dict[str, str]]] = {
 }
 
 
-def appeared_checks(session: Any) -> dict[tuple[str, str, str], AppearedCheck]:
+def appeared_checks(session: JdeSession) -> dict[tuple[str, str, str], AppearedCheck]:
     """Each JDE kind's check on ``session``: held ids -> why each exists now."""
     return {kind.parts: (lambda ids, read=read: read(session, ids)) for kind, read in _READERS.items()}
 
@@ -272,7 +275,7 @@ def jde_missing_checks(resources: Resources) -> dict[tuple[str, str, str], Missi
 # -- a preview's look ahead ----------------------------------------------------------------------------------
 
 
-def would_miss(session: Any, body: Mapping[str, Any], document: str) -> MissingRecord | None:
+def would_miss(session: JdeSession, body: Mapping[str, Any], document: str) -> MissingRecord | None:
     """What JDE would refuse ``document`` for, when a record its body names is missing (a preview: the
     write is held, so the refusal never comes): its supplier, its accounts, its order, read now."""
     checks: list[tuple[MissingKind, str, Callable[[Any, list[str]], dict[str, str]], str]] = []

@@ -6,7 +6,6 @@ deduction is a negative unit cost.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from connector_assets.flows import amounts
 
@@ -24,14 +23,14 @@ def with_note(description: str, note: str) -> str:
     return f"{description[:room].rstrip()} {note}".strip() if room > 0 else note[:TEXT_MAX]
 
 
-def amount_line(description: str, amount: Decimal) -> dict[str, Any]:
+def amount_line(description: str, amount: Decimal) -> dict[str, object]:
     """A line of quantity 1 at ``amount`` (its account is added by the caller)."""
     return {"Line_Type": "J", "Description": description, "Quantity": 1, "Unit_Cost": unit_cost(amount)}
 
 
 def unit_line(
     description: str, quantity: Decimal, cost: Decimal, amount: Decimal | None, uom: str
-) -> tuple[dict[str, Any], Decimal]:
+) -> tuple[dict[str, object], Decimal]:
     """A unit-accounted line (quantity above zero) and its extended cost: ``amount`` (the source's, to the
     cent), else quantity x ``cost``. As quantity x cost when JDE extends that to the same cent, else as 1
     at the extended cost with ``[<quantity> <uom> @<cost>]`` in the description."""

@@ -25,16 +25,16 @@ class OrderPolicy:
     stock_account: str = "{bu}.1410"  # blank: stock lines are refused
 
 
-def text(value: Any) -> str:
+def text(value: object) -> str:
     return " ".join(str(value or "").split())
 
 
-def status(value: Any) -> int | None:
+def status(value: object) -> int | None:
     raw = str(value or "").strip()
     return int(raw) if raw.isdigit() else None
 
 
-def decimal(value: Any) -> Decimal | None:
+def decimal(value: object) -> Decimal | None:
     raw = str(value if value is not None else "").strip()
     return Decimal(raw) if raw else None
 
@@ -47,19 +47,19 @@ def order_source_key(header: Mapping[str, Any]) -> str:
     return key if suffix in ("", "000") else f"{key}:{suffix}"
 
 
-def line_number(line: Mapping[str, Any]) -> str:
+def line_number(line: Mapping[str, object]) -> str:
     """F4311.LNID as a person reads it: ``1``, ``1.1`` (the sandbox renders 1.000 as ``1.0``)."""
     value = decimal(line.get("LNID")) or Decimal(0)
     return f"{value.normalize():f}"
 
 
-def live_lines(lines: Iterable[Mapping[str, Any]], policy: OrderPolicy) -> list[Mapping[str, Any]]:
+def live_lines(lines: Iterable[Mapping[str, object]], policy: OrderPolicy) -> list[Mapping[str, Any]]:
     """The lines not cancelled (last status below the closed status), in the order given."""
     return [line for line in lines if (status(line.get("LTTR")) or 0) < policy.closed_status]
 
 
 def not_approved(
-    header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], policy: OrderPolicy
+    header: Mapping[str, object], lines: Sequence[Mapping[str, object]], policy: OrderPolicy
 ) -> str | None:
     """Why the order is not (yet) an approved order to send, or None when it is."""
     hold = text(header.get("HOLD"))
@@ -74,13 +74,13 @@ def not_approved(
     return None
 
 
-def all_done(lines: Sequence[Mapping[str, Any]], policy: OrderPolicy) -> bool:
+def all_done(lines: Sequence[Mapping[str, object]], policy: OrderPolicy) -> bool:
     """Every line not cancelled has nothing left to happen (next status at or above the closed status)."""
     live = live_lines(lines, policy)
     return bool(live) and all((status(li.get("NXTR")) or 0) >= policy.closed_status for li in live)
 
 
-def line_account(line: Mapping[str, Any], policy: OrderPolicy) -> str | None:
+def line_account(line: Mapping[str, object], policy: OrderPolicy) -> str | None:
     """The JDE account a line is charged to: F4311.ANI as entered, or for a stock line (no account on the
     line) the policy's ``stock_account`` with its branch/plant; None when there is none."""
     typed = text(line.get("ANI"))

@@ -4,7 +4,6 @@ first voucher takes its bill over): F0411 by PO, kept when PKCO and PDCT match t
 """
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -15,9 +14,13 @@ from connector_assets.jde.documents import (
 )
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 
 
-def vouchers_on_orders(jde: Any, orders: Iterable[tuple[str, int, str]]) -> list[JdeVoucher]:
+def vouchers_on_orders(
+    jde: SessionSource[JdeSession], orders: Iterable[tuple[str, int, str]]
+) -> list[JdeVoucher]:
     """The vouchers matched to these orders (KCOO, DOCO, DCTO: F0411 PKCO / PO / PDCT), completed.
 
     F0411.PO is A(8) and is compared as JDE wrote it (the order number's digits, no padding)."""
@@ -82,7 +85,9 @@ def parse_source_key(key: str) -> tuple[str, str, int, str] | None:
 
 
 def with_voucher_orders(
-    jde: Any, orders: Mapping[OrderRef, JdePurchaseOrder], vouchers: Iterable[JdeVoucher]
+    jde: SessionSource[JdeSession],
+    orders: Mapping[OrderRef, JdePurchaseOrder],
+    vouchers: Iterable[JdeVoucher],
 ) -> dict[OrderRef, JdePurchaseOrder]:
     """``orders`` and the orders ``vouchers`` are on (those not among them read from JDE)."""
     found = dict(orders)
@@ -91,7 +96,9 @@ def with_voucher_orders(
     return found
 
 
-def purchase_orders_by_ref(jde: Any, refs: Iterable[OrderRef]) -> list[JdePurchaseOrder]:
+def purchase_orders_by_ref(
+    jde: SessionSource[JdeSession], refs: Iterable[OrderRef]
+) -> list[JdePurchaseOrder]:
     """The purchase orders ``refs`` names (KCOO, DOCO, DCTO), read from JDE by order number."""
     wanted = set(refs)
     if not wanted:
@@ -100,7 +107,7 @@ def purchase_orders_by_ref(jde: Any, refs: Iterable[OrderRef]) -> list[JdePurcha
 
 
 def vouchers_by_order(
-    jde: Any, orders: Iterable[OrderRef], newer: Iterable[JdeVoucher] = ()
+    jde: SessionSource[JdeSession], orders: Iterable[OrderRef], newer: Iterable[JdeVoucher] = ()
 ) -> dict[OrderRef, dict[tuple, JdeVoucher]]:
     """Every voucher on ``orders`` (whatever its pay status) by order and voucher key; a voucher of
     ``newer`` on one of them replaces what JDE was read to hold (its newest version wins)."""
@@ -113,7 +120,7 @@ def vouchers_by_order(
     return grouped
 
 
-def supplier_terms(jde: Any, orders: Iterable[JdePurchaseOrder]) -> dict[int, str]:
+def supplier_terms(jde: SessionSource[JdeSession], orders: Iterable[JdePurchaseOrder]) -> dict[int, str]:
     """Supplier number -> its payment terms (F0401 TRAP), for the suppliers of ``orders`` that have no
     terms of their own (F4301 PTC blank)."""
     unterm = [o for o in orders if o.header and not str(o.header.get("PTC") or "").strip()]

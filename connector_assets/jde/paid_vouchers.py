@@ -14,6 +14,7 @@ from connector_assets.flows import amounts
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import BATCH_TABLE, BatchKey, jde_number
+from connector_resources.jde.session import JdeSession
 
 PAID = "P"  # F0411 PST: paid
 
@@ -33,7 +34,7 @@ class PaidVoucher:
     paid_on: date
 
 
-def paid_voucher(key: VoucherKey, pay_items: Iterable[Mapping[str, Any]]) -> PaidVoucher | None:
+def paid_voucher(key: VoucherKey, pay_items: Iterable[Mapping[str, object]]) -> PaidVoucher | None:
     """The voucher as paid, or None while a pay item is open or not in pay status P (pure)."""
     items = list(pay_items)
     if not items:
@@ -46,7 +47,7 @@ def paid_voucher(key: VoucherKey, pay_items: Iterable[Mapping[str, Any]]) -> Pai
     return PaidVoucher(key, max(days)) if days else None
 
 
-def voucher_key(row: Mapping[str, Any]) -> VoucherKey | None:
+def voucher_key(row: Mapping[str, object]) -> VoucherKey | None:
     """The voucher an F0411 (or F0411Z1) row belongs to; None when it carries no voucher number."""
     number = jde_number(row.get("DOC"))
     if number is None:
@@ -54,15 +55,15 @@ def voucher_key(row: Mapping[str, Any]) -> VoucherKey | None:
     return str(row.get("KCO") or "").strip(), number, str(row.get("DCT") or "").strip()
 
 
-def paid_today(rows: Iterable[Mapping[str, Any]]) -> list[VoucherKey]:
+def paid_today(rows: Iterable[Mapping[str, object]]) -> list[VoucherKey]:
     """Vouchers of the day's F0411 rows with a pay item in pay status P (the candidates), sorted."""
     return sorted({k for r in rows if str(r.get("PST") or "").strip() == PAID and (k := voucher_key(r))})
 
 
-def pay_items(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, list[dict[str, Any]]]:
+def pay_items(jde_session: JdeSession, vouchers: list[VoucherKey]) -> dict[VoucherKey, list[dict[str, Any]]]:
     """Every pay item of ``vouchers`` as F0411 holds it now (PST, AAP, UPMJ)."""
     wanted = set(vouchers)
-    items: dict[VoucherKey, list[dict[str, Any]]] = {k: [] for k in vouchers}
+    items: dict[VoucherKey, list[dict[str, object]]] = {k: [] for k in vouchers}
     numbers = sorted({number for _company, number, _dct in vouchers})
     columns = ["KCO", "DOC", "DCT", "SFX", "PST", "AAP", "UPMJ"]
     for row in browse_in(jde_session, AP_LEDGER.table, "DOC", numbers, columns):
@@ -76,11 +77,11 @@ def pay_items(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, 
 MARK_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AN8", "VINV", "RMK"]
 
 
-def voucher_marks(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, dict[str, Any]]:
+def voucher_marks(jde_session: JdeSession, vouchers: list[VoucherKey]) -> dict[VoucherKey, dict[str, object]]:
     """Voucher -> its first pay item's marks in F0411 (company, supplier AN8, invoice number VINV, remark
     RMK): what maps a voucher back to its source record when R04110ZA or R0411Z1P purged its F0411Z1 rows."""
     wanted = set(vouchers)
-    found: dict[VoucherKey, dict[str, Any]] = {}
+    found: dict[VoucherKey, dict[str, object]] = {}
     numbers = sorted({number for _company, number, _dct in vouchers})
     for row in browse_in(jde_session, AP_LEDGER.table, "DOC", numbers, MARK_COLUMNS):
         key = voucher_key(row)
@@ -91,7 +92,7 @@ def voucher_marks(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherK
 
 
 def batches_of_vouchers(
-    jde_session: Any, vouchers: list[VoucherKey], user: str
+    jde_session: JdeSession, vouchers: list[VoucherKey], user: str
 ) -> dict[VoucherKey, list[BatchKey]]:
     """Voucher -> the batch keys (EDI user ``user``) of the F0411Z1 rows it was made from, in the order
     JDE gives the rows (a row naming no document type matches the voucher's)."""

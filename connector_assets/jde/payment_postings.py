@@ -123,7 +123,7 @@ class Posting(NamedTuple):
 
 
 def _columns(
-    reference: str, amount: Decimal, paid_on: str, company: str, currency: str | None, **posting: Any
+    reference: str, amount: Decimal, paid_on: str, company: str, currency: str | None, **posting: object
 ) -> dict[str, Any]:
     empty = {"voucher_number": None, "batch_number": None, "transaction_number": None}
     return {

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from connector_assets.jde.target_base import jde_number
 from connector_resources import settings
 from connector_resources.jde import Condition, JdeError, JdeMessage, JdeOrchestrationError
+from connector_resources.jde.session import JdeSession
 from connector_resources.redaction import get_logger, redact
 
 log = get_logger(__name__)
@@ -44,7 +44,7 @@ class PaymentRead:
         )
 
 
-def read_payment(session: Any, company: str, document: int, dct: str, reference: str) -> PaymentRead:
+def read_payment(session: JdeSession, company: str, document: int, dct: str, reference: str) -> PaymentRead:
     """F0414's rows of payment ``reference`` on the voucher: JDE's payment number (the first, should JDE
     hold several), or why it shows none (the AIS user may not read F0414: a refusal then decides,
     ``duplicate_refusal``)."""
@@ -65,7 +65,9 @@ def read_payment(session: Any, company: str, document: int, dct: str, reference:
     return PaymentRead(numbers[0] if numbers else None)
 
 
-def recorded_payment(session: Any, company: str, document: int, dct: str, reference: str) -> int | None:
+def recorded_payment(
+    session: JdeSession, company: str, document: int, dct: str, reference: str
+) -> int | None:
     """JDE's payment number of payment ``reference`` on the voucher, as F0414 shows it; None when it shows
     none, or cannot be read (``read_payment``)."""
     return read_payment(session, company, document, dct, reference).number

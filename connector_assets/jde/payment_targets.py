@@ -3,6 +3,7 @@
 ``Payment_Reference`` once per voucher in F0414 (``payment_repeats``), read before a write that may repeat.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from connector_assets.jde.target_base import (
 )
 from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_resources.jde import Condition, JdeOrchestrationError
+from connector_resources.jde.session import JdeSession
 
 # What a payment body may carry of its voucher beside the batch key, never sent to JDE (``payment_body``):
 # the voucher's supplier invoice number (F0411Z1 VINV) and header remark (RMK) as the voucher flow wrote
@@ -193,7 +195,7 @@ class VoucherMarks:
             found.append(Condition("F0411.AN8", "EQUAL", self.supplier))
         return [*found, Condition("F0411.DCT", "EQUAL", "PV")]
 
-    def matches(self, row: dict[str, Any]) -> bool:
+    def matches(self, row: Mapping[str, object]) -> bool:
         """Whether an F0411 row carries every mark it shows (compared trimmed: AIS pads characters)."""
         if self.invoice_number and "VINV" in row and _text(row["VINV"]) != self.invoice_number:
             return False
@@ -208,16 +210,16 @@ class VoucherMarks:
         return " ".join(parts)
 
 
-def marks_of(body: dict[str, Any]) -> VoucherMarks:
+def marks_of(body: Mapping[str, object]) -> VoucherMarks:
     """The ``VOUCHER_MARKS`` a payment body carries (none: an empty ``VoucherMarks``)."""
     return VoucherMarks(_text(body.get("Voucher_Invoice_Number")), _text(body.get("Voucher_Remark")))
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return str(value or "").strip()
 
 
-def find_payment(session: Any, company: str, document: int, dct: str, reference: str) -> str | None:
+def find_payment(session: JdeSession, company: str, document: int, dct: str, reference: str) -> str | None:
     """The ledger's id of payment ``reference`` on the voucher when JDE's F0414 shows it recorded (with
     JDE's payment number), else None."""
     number = recorded_payment(session, company, document, dct, reference)
@@ -231,7 +233,7 @@ PAYMENT_INPUTS = (
 )  # fmt: skip
 
 
-def payment_body(body: dict[str, Any]) -> dict[str, Any]:
+def payment_body(body: Mapping[str, object]) -> dict[str, Any]:
     """What ``ML_RecordPayment`` takes of a payment body, mapped (``batch_bodies.payment_inputs``) or placed
     in its currency, beside the voucher: its amount, currency, stated rate, date and reference (not its batch
     keys)."""
@@ -239,7 +241,7 @@ def payment_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_payment(
-    session: Any,
+    session: JdeSession,
     company: str,
     document: int,
     dct: str,
@@ -281,7 +283,7 @@ def record_payment(
 
 
 def _adopt_refused_payment(
-    session: Any, company: str, document: int, dct: str, reference: str, exc: JdeOrchestrationError
+    session: JdeSession, company: str, document: int, dct: str, reference: str, exc: JdeOrchestrationError
 ) -> Created | None:
     """The payment an earlier attempt recorded, when JDE's refusal of this one is that: F0414 shows it (its
     payment number kept), or JDE calls it a duplicate reference; None when the refusal is something else."""

@@ -4,10 +4,10 @@ company's A/P and G/L calendars (F0010 / F0008), read as the money flows read th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from connector_assets.flows.period_views import PeriodsView
 from connector_assets.jde.periods import COMPANY_CONSTANTS, FiscalPeriod, JdeCalendar, read_calendars
+from connector_resources.jde.session import JdeSession
 
 Calendars = list[tuple[str, dict[str, JdeCalendar] | None]]  # company -> its calendars (None: no F0010 row)
 
@@ -20,7 +20,7 @@ def read(companies: tuple[str, ...] = ()) -> Calendars:
         return [(company, read_calendars(session, company)) for company in companies or _companies(session)]
 
 
-def _companies(session: Any) -> list[str]:
+def _companies(session: JdeSession) -> list[str]:
     rows = session.browse(COMPANY_CONSTANTS, columns=["CO"])
     return sorted({str(row.get("CO") or "").strip() for row in rows} - {"", "00000"})
 

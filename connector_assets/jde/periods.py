@@ -5,7 +5,7 @@ accounting periods and the close".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,6 +29,7 @@ from connector_assets.runtime.run_reads import RunReads
 from connector_resources import settings
 from connector_resources.error_kinds import error_chain
 from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
+from connector_resources.jde.session import JdeSession
 from connector_resources.refusals import master_missing
 from connector_resources.replay import WaitsFor
 
@@ -46,7 +47,7 @@ CONSTANT_COLUMNS = ["CO", "NAME", "DTPN", "DFYJ", "PNC", "APPN", "APFJ", "CRCD"]
 PATTERN_COLUMNS = ["DTPN", "DFYJ", "FY", *END_COLUMNS]
 
 
-def _day(value: Any) -> date | None:
+def _day(value: object) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -58,7 +59,7 @@ def _day(value: Any) -> date | None:
         return None
 
 
-def _number(value: Any) -> int | None:
+def _number(value: object) -> int | None:
     try:
         return int(str(value).strip()) if str(value or "").strip() else None
     except ValueError:
@@ -73,7 +74,7 @@ class FiscalPeriod:
     end: date
 
 
-def fiscal_periods(rows: list[dict[str, Any]]) -> list[FiscalPeriod]:
+def fiscal_periods(rows: Sequence[Mapping[str, object]]) -> list[FiscalPeriod]:
     """The periods F0008 rows of one pattern lay out, in date order: period n runs from the day after
     period n-1's end (period 1 from the fiscal year's start) to its own end; periods 13 and 14 ending on
     period 12's end day do not exist (a 12-period year)."""
@@ -139,7 +140,7 @@ class JdeCalendar:
         return window[0].start if window else None
 
 
-def read_calendars(session: Any, company: str) -> dict[str, JdeCalendar] | None:
+def read_calendars(session: JdeSession, company: str) -> dict[str, JdeCalendar] | None:
     """``company``'s A/P and G/L calendars as F0010 and F0008 say now, from one read of each (both ledgers
     share the company's row and pattern); None when F0010 has no row for it (the money write then goes as
     the source dated it: JDE's own edit still applies)."""
@@ -169,7 +170,7 @@ def read_calendar(session: Any, company: str, ledger: str) -> JdeCalendar | None
     return calendars[ledger] if calendars is not None else None
 
 
-def _current(row: dict[str, Any], ledger: str) -> tuple[int, date | None]:
+def _current(row: Mapping[str, object], ledger: str) -> tuple[int, date | None]:
     """The current period number (blank = 1) and fiscal year start F0010 gives ``ledger``."""
     if ledger == AP and settings.read(AP_PERIODS_ENV) == "ap":
         return _number(row.get("APPN")) or 1, _day(row.get("APFJ")) or _day(row.get("DFYJ"))
@@ -237,7 +238,7 @@ class CompanyCurrencyUnknown(WaitsFor):  # noqa: N818 - a state: the record wait
         super().__init__(outside_key(CURRENCY_KIND, company), reason, refusal)
 
 
-def company_currencies(session: Any, companies: list[str]) -> dict[str, str]:
+def company_currencies(session: JdeSession, companies: list[str]) -> dict[str, str]:
     """The currency F0010 gives each of ``companies`` (those with a row and a ``CRCD``), one read each."""
     found: dict[str, str] = {}
     for company in companies:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.jde.target_base import BATCH_TABLE, JOURNAL_TABLE, BatchKey, jde_number
+from connector_resources.jde.session import JdeSession
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class PostedDocument:
         keys = {"company": self.company, "voucher_number": str(self.number)}
         return {**document, **paid}, {**keys, "batch_number": None, "transaction_number": None}
 
-    def batch_company(self, jde_session: Any) -> str | None:
+    def batch_company(self, jde_session: JdeSession) -> str | None:
         """The JDE company of the document: a document key's, else its batch rows' KCO in F0911Z1 (None
         when they name none, or several; "" when there are no rows: R09110Z's "purge processed
         transactions" option deletes them once posted, G/L implementation guide)."""
@@ -64,7 +65,7 @@ class PostedDocument:
         companies = {str(r.get("KCO") or "").strip() for r in rows} - {""}
         return companies.pop() if len(companies) == 1 else None
 
-    def voucher_rows(self, jde_session: Any) -> list[dict[str, Any]]:
+    def voucher_rows(self, jde_session: JdeSession) -> list[dict[str, Any]]:
         """The voucher as ``KCO`` / ``DOC`` / ``DCT``: the document key's, or the F0411Z1 rows of the batch
         that carry the voucher number R04110ZA gave (none yet: [])."""
         if self.batch is None:

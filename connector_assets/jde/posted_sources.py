@@ -19,6 +19,7 @@ from connector_assets.jde.paid_vouchers import (
     voucher_text,
 )
 from connector_assets.jde.posted_documents import PostedDocument
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 # The integration's own reading of a voucher's F0411 marks (``paid_vouchers.voucher_marks``): voucher ->
@@ -39,7 +40,7 @@ class PostedAs:
 def sources_of_vouchers(
     ledger: Ledger,
     posted: PostedAs,
-    jde_session: Any,
+    jde_session: JdeSession,
     vouchers: list[VoucherKey],
     user: str,
     by_marks: ByMarks | None = None,
@@ -94,15 +95,15 @@ def by_marked(
 def voucher_rows_of(
     ledger: Ledger,
     posted: PostedAs,
-    jde_session: Any,
+    jde_session: JdeSession,
     keys: list[str],
-    unkept: Callable[[str], list[dict[str, Any]]] | None = None,
+    unkept: Callable[[str], list[dict[str, object]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The voucher rows (``KCO`` / ``DOC`` / ``DCT``, marked paid) of the records ``keys`` that ``posted``'s
     flow posted, read again: a replay of what JDE paid. A record posted as a batch whose F0411Z1 rows JDE
     purged gives the F0411 rows ``unkept(key)`` finds by what the voucher carries. A record not posted, or
     whose batch has no voucher yet, gives none."""
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     for key in keys:
         xref = ledger.get_xref(posted.integration, posted.entity, posted.source_system, key, "JDE")
         in_jde = PostedDocument.parse(xref.target_id if xref is not None else None)

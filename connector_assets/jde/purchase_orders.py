@@ -5,7 +5,7 @@ write is adopted).
 """
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.target_base import create_held_on_missing, find_held_on_missing
 from connector_assets.jde.targets import JdeRefused, JdeTarget, VoucherChanged, jde_number, jde_reason
 from connector_resources.jde import Condition, JdeOrchestrationError
+from connector_resources.jde.session import JdeSession
 from connector_resources.refusals import Refused, refused
 
 # What these targets reach in JDE, named once for the flows' ``reads`` / ``writes`` (``ml-connector ping``).
@@ -44,18 +45,18 @@ def parse_order_id(target_id: str) -> tuple[str, int, str]:
     return parts[0].strip(), number, parts[2].strip()
 
 
-def _day(value: Any) -> date | None:
+def _day(value: object) -> date | None:
     """An ISO ``yyyy-mm-dd`` body date as the date the JDE session formats in the user's pattern."""
     if isinstance(value, date):
         return value
     return date.fromisoformat(value) if isinstance(value, str) and value.strip() else None
 
 
-def _lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _lines(lines: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]:
     return [{**line, **{name: _day(line.get(name)) for name in LINE_DATES if name in line}} for line in lines]
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return str(value or "").strip()
 
 
@@ -69,7 +70,7 @@ def _order_keys(record: Mapped) -> tuple[str, str, str]:
     return _text(body.get("Reference")), _text(body.get("Order_Company")), order_type
 
 
-def _orders_under(record: Mapped, rows: Iterable[dict[str, Any]]) -> tuple[list[int], set[int]]:
+def _orders_under(record: Mapped, rows: Iterable[Mapping[str, object]]) -> tuple[list[int], set[int]]:
     """Of F4301 rows under the record's reference: the order numbers for its supplier, and the other
     suppliers holding one."""
     reference, supplier = _order_keys(record)[0], jde_number(record.body.get("Supplier"))
@@ -117,7 +118,7 @@ class PurchaseOrders(JdeTarget):
             ],
         )
 
-    def _describe(self, body: dict[str, Any]) -> str:
+    def _describe(self, body: Mapping[str, object]) -> str:
         reference = _text(body.get("Reference")) or "without a reference"
         return f"purchase order {reference} for supplier {_text(body.get('Supplier'))}"
 
@@ -150,7 +151,7 @@ class PurchaseOrders(JdeTarget):
         alone = self._searched.alone([keys[0]] for keys in wanted.values() if keys[0])
         settled = [r for r in records if wanted[r.source_key][0] and wanted[r.source_key][0] not in alone]
         references = sorted({wanted[r.source_key][0] for r in settled})
-        rows: dict[str, list[dict[str, Any]]] = {}  # answered by ``find`` (company and type checked there)
+        rows: dict[str, list[dict[str, object]]] = {}  # answered by ``find`` (company and type checked there)
         for row in browse_in(self.session, PO_HEADER_TABLE, "VR01", references, HEADER_SEARCH_COLUMNS):
             rows.setdefault(_text(row.get("VR01")), []).append(row)
         self._ahead.rows = rows
@@ -180,7 +181,7 @@ class PurchaseOrders(JdeTarget):
 
     def update(self, target_id: str, record: Mapped) -> None:
         company, number, order_type = parse_order_id(target_id)
-        inputs: dict[str, Any] = {
+        inputs: dict[str, object] = {
             "Order_Company": company,
             "Order_Number": number,
             "Order_Type": order_type,
@@ -256,7 +257,7 @@ class PurchaseOrderLines(JdeTarget):
         )
 
 
-def orchestrate(session: Any, name: str, inputs: dict[str, Any], what: str) -> dict[str, Any]:
+def orchestrate(session: JdeSession, name: str, inputs: dict[str, Any], what: str) -> dict[str, Any]:
     """``name``'s outputs; a refusal with a JDE code is ``JdeRefused`` naming ``what`` and the reason in a
     finance user's words; any other failure propagates for the kit to retry (it searches first)."""
     try:

@@ -8,7 +8,6 @@ keeping site's, never reported missing. A remark several vouchers carry (one key
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from connector_assets.jde.documents import DISTRIBUTION_TABLE, DOMESTIC_LEDGER, FOREIGN_LEDGER
 from connector_assets.jde.order_status import text
@@ -28,6 +27,7 @@ from connector_assets.jde.reconcile_documents import (
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import jde_number
 from connector_resources.jde import Condition
+from connector_resources.jde.session import JdeSession
 
 ITEM_COLUMNS = [
     *("KCO", "DOC", "DCT", "SFX", "AN8", "VINV", "DIVJ", "DGJ", "RMK", "PST", "VOD", "PKCO", "PO", "PDCT"),
@@ -38,7 +38,7 @@ AUTOMATIC = "AE"  # F0911 EXTL of the offset entries posting adds (not the vouch
 
 
 def purged_batch_lines(
-    session: Any, wanted: Mapping[str, tuple[BatchKeyed, VoucherMarks]]
+    session: JdeSession, wanted: Mapping[str, tuple[BatchKeyed, VoucherMarks]]
 ) -> dict[str, BatchLines]:
     """Source id -> (its batch key, what its voucher carries: at least the remark) -> the voucher as
     ``BatchLines`` (pay items marked processed, distribution numbered 1.. in JELN order); absent when no
@@ -83,7 +83,7 @@ def purged_batch_lines(
 
 
 def purged_voucher_batches(
-    session: Any, wanted: Mapping[str, tuple[BatchKeyed, VoucherMarks]]
+    session: JdeSession, wanted: Mapping[str, tuple[BatchKeyed, VoucherMarks]]
 ) -> dict[str, VoucherBatch]:
     """``purged_batch_lines`` as ``reconcile_documents.voucher_batches`` gives a processed batch: the F0411
     voucher's gross, supplier, order, invoice and dates, voided pay items, pay status, distribution by

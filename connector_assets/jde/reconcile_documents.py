@@ -17,6 +17,7 @@ from connector_assets.jde.purchase_orders import order_id
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
 from connector_resources.jde import Condition
+from connector_resources.jde.session import JdeSession
 
 VoucherKey = tuple[str, int, str]  # KCO, DOC, DCT
 
@@ -32,7 +33,7 @@ class InSession:
         return nullcontext(self._session)
 
 
-def document_amount(row: Mapping[str, Any], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
+def document_amount(row: Mapping[str, object], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
     """A row's amount in its document's currency: the currency amount (``ACR``; ``FAP`` for an open
     amount) of a foreign entry, else the domestic column (``AG``, ``AA``, ``AAP``).
 
@@ -45,12 +46,12 @@ def document_amount(row: Mapping[str, Any], domestic: str = "AG", foreign: str =
     return amount(row.get(domestic))
 
 
-def currency_of(row: Mapping[str, Any]) -> str:
+def currency_of(row: Mapping[str, object]) -> str:
     """The row's currency code (``CRCD``), upper case, blank when JDE holds none."""
     return str(row.get("CRCD") or "").strip().upper()
 
 
-def account_key(text: Any) -> str:
+def account_key(text: object) -> str:
     """An account as ``BU.OBJ.SUB`` with each part trimmed and a blank subsidiary dropped (``M30.7120``), so
     what a mapping table says and what a JDE row holds compare equal."""
     parts = [p.strip() for p in str(text or "").split(".")]
@@ -59,7 +60,7 @@ def account_key(text: Any) -> str:
     return ".".join(parts)
 
 
-def row_account(row: Mapping[str, Any], unit_column: str) -> str:
+def row_account(row: Mapping[str, object], unit_column: str) -> str:
     """The account of an F4311 J line (``OMCU``) or an F0911Z1 line (``MCU``): business unit, object and
     subsidiary; the account as entered (``ANI``) when those are blank."""
     unit, obj = str(row.get(unit_column) or "").strip(), str(row.get("OBJ") or "").strip()
@@ -151,7 +152,7 @@ VOUCHER_BATCH_COLUMNS = [*PAY_ITEM_MONEY_COLUMNS, "AN8", "VINV", "DIVJ", "DGJ", 
 VOIDED = "V"  # F0411 VOD of a voided pay item
 
 
-def _processed(session: Any, vouchers: list[VoucherBatch]) -> None:
+def _processed(session: JdeSession, vouchers: list[VoucherBatch]) -> None:
     """The F0411 voucher of each processed batch, read by voucher number (100 to a call): its gross, how
     many of its pay items are voided, its pay status; ``gone`` when F0411 no longer holds it."""
     by_document = {v.document: v for v in vouchers if v.document is not None}
@@ -175,12 +176,12 @@ def _processed(session: Any, vouchers: list[VoucherBatch]) -> None:
         voucher.gone = document not in seen
 
 
-def as_date(value: Any) -> date | None:
+def as_date(value: object) -> date | None:
     """A date column as the readers give it (a ``date``), None for a blank one."""
     return value if isinstance(value, date) else None
 
 
-def _batch_of(row: Mapping[str, Any], by_transaction: dict[str, tuple[str, BatchKeyed]]) -> Any:
+def _batch_of(row: Mapping[str, object], by_transaction: dict[str, tuple[str, BatchKeyed]]) -> Any:
     """(source id, key) when the row is under one of the keys (user, batch and transaction)."""
     mine = by_transaction.get(str(row.get("EDTN") or "").strip())
     if mine is None:
@@ -207,7 +208,7 @@ class InCurrency:
     currency: str
 
 
-def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, InCurrency]:
+def journal_debits(session: JdeSession, keys: Iterable[JournalKeyed]) -> dict[str, InCurrency]:
     """Key id -> the debit total of the journal batch the key names in F0911Z1 in the entry's currency
     (``document_amount``) and that currency, absent when JDE has no line under it (one read per batch:
     found by key, not by document)."""
@@ -225,7 +226,9 @@ def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, InCu
 # -- vouchers: F0411 pay items -------------------------------------------------------------------------------
 
 
-def pay_items(session: Any, keys: Iterable[VoucherKey], columns: Sequence[str]) -> dict[VoucherKey, list]:
+def pay_items(
+    session: JdeSession, keys: Iterable[VoucherKey], columns: Sequence[str]
+) -> dict[VoucherKey, list]:
     """Every pay item (F0411, ``columns``) of these vouchers, read by voucher number."""
     wanted = set(keys)
     items: dict[VoucherKey, list[dict]] = defaultdict(list)
@@ -235,7 +238,7 @@ def pay_items(session: Any, keys: Iterable[VoucherKey], columns: Sequence[str]) 
     return items
 
 
-def paid_on_vouchers(session: Any, keys: Iterable[VoucherKey]) -> dict[VoucherKey, InCurrency]:
+def paid_on_vouchers(session: JdeSession, keys: Iterable[VoucherKey]) -> dict[VoucherKey, InCurrency]:
     """What JDE shows as paid on each of these vouchers in the voucher's currency, and that currency: F0411
     gross less open amount over its pay items (AG - AAP; ACR - FAP for a foreign voucher) and CRCD, read by
     voucher number (100 to a call); a voucher JDE does not hold is not there."""
@@ -250,7 +253,7 @@ def paid_on_vouchers(session: Any, keys: Iterable[VoucherKey]) -> dict[VoucherKe
 
 
 def vouchers_on_orders(
-    session: Any, refs: Iterable[tuple[str, int, str]], columns: Sequence[str]
+    session: JdeSession, refs: Iterable[tuple[str, int, str]], columns: Sequence[str]
 ) -> dict[tuple, set[VoucherKey]]:
     """Order (KCOO, DOCO, DCTO) -> the vouchers matched to it (F0411 PKCO / PO / PDCT), read by order
     number (``columns`` must hold KCO, DOC, DCT, PKCO, PO and PDCT)."""
@@ -264,17 +267,17 @@ def vouchers_on_orders(
     return found
 
 
-def gross(items: Iterable[Mapping[str, Any]]) -> Decimal:
+def gross(items: Iterable[Mapping[str, object]]) -> Decimal:
     """A voucher's gross in its currency: its pay items' AG (ACR when foreign)."""
     return sum((document_amount(r) for r in items), Decimal(0))
 
 
-def open_amount(items: Iterable[Mapping[str, Any]]) -> Decimal:
+def open_amount(items: Iterable[Mapping[str, object]]) -> Decimal:
     """A voucher's open amount in its currency: its pay items' AAP (FAP when foreign)."""
     return sum((document_amount(r, "AAP", "FAP") for r in items), Decimal(0))
 
 
-def voucher_label(key: VoucherKey, items: Sequence[Mapping[str, Any]]) -> str:
+def voucher_label(key: VoucherKey, items: Sequence[Mapping[str, object]]) -> str:
     """``voucher 00001/4711/PV (invoice INV-7)``: the key and the invoice of its first pay item (VINV)."""
     invoice = str(items[0].get("VINV") or "").strip() if items else ""
     return f"voucher {key[0]}/{key[1]}/{key[2]}" + (f" (invoice {invoice})" if invoice else "")
@@ -315,7 +318,7 @@ class BatchLines:
         return None
 
 
-def batch_lines(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, BatchLines]:
+def batch_lines(session: JdeSession, keys: Mapping[str, BatchKeyed]) -> dict[str, BatchLines]:
     """Source id -> its voucher batch line by line (F0411Z1 and F0911Z1 by EDTN, 100 to a call, kept when EDUS
     and EDBT match too); absent when JDE holds no pay item under the key."""
     by_transaction = {key.transaction: (sid, key) for sid, key in sorted(keys.items())}
@@ -331,7 +334,9 @@ def batch_lines(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, Batch
     return found
 
 
-def batches_entered(session: Any, user: str, prefix: str, first: Any, last: Any) -> list[dict[str, Any]]:
+def batches_entered(
+    session: JdeSession, user: str, prefix: str, first: object, last: object
+) -> list[dict[str, object]]:
     """The F0411Z1 pay items entered under EDI user ``user`` with batch numbers starting ``prefix`` (any
     batch number for a blank one) on the days ``first`` to ``last`` (EDDT, the EDI transmission date): the
     batches a flow wrote in a window, and with a blank prefix those keyed by hand under its user too."""
@@ -347,10 +352,10 @@ def batches_entered(session: Any, user: str, prefix: str, first: Any, last: Any)
 PAYMENT_DETAIL_TABLE = "F0414"  # A/P payment detail: RMK holds the payment's reference (ML_RecordPayment 1.1)
 
 
-def payments_by_reference(session: Any, references: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+def payments_by_reference(session: JdeSession, references: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     """Reference -> the F0414 rows (one per pay item paid) JDE recorded under it, 100 references to a call;
     the amount paid in the voucher's currency is ``document_amount(row, "PAAP", "PFAP")``."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    found: dict[str, list[dict[str, object]]] = defaultdict(list)
     # PAAP domestic, PFAP in the voucher's currency for a foreign one (``document_amount(row, "PAAP",
     # "PFAP")``): a foreign voucher is paid in its own currency.
     columns = ["PYID", "KCO", "DOC", "DCT", "SFX", "PAAP", "PFAP", "CRRM", "CRCD", "RMK"]

@@ -102,7 +102,7 @@ LINE_COLUMNS = ["KCOO", "DOCO", "DCTO", "LNID", "VR01", "AEXP", "ANI", "OMCU", "
 
 
 def orders_by_reference(
-    session: Any,
+    session: object,
     references: Mapping[str, str],
     written: Mapping[str, str | None],
     line_prefix: str,
@@ -114,7 +114,7 @@ def orders_by_reference(
     ``cancelled_status`` kept apart from the sums)."""
     if not references:
         return {}
-    candidates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    candidates: dict[str, list[dict[str, object]]] = defaultdict(list)
     for row in browse_in(session, PO_HEADER_TABLE, "VR01", list(references), HEADER_COLUMNS):
         sid = references.get(str(row.get("VR01") or "").strip())
         if sid is not None:
@@ -129,7 +129,7 @@ def orders_by_reference(
 
 
 def read_lines(
-    session: Any, orders: Iterable[ReferencedOrder], line_prefix: str, cancelled_status: int
+    session: object, orders: Iterable[ReferencedOrder], line_prefix: str, cancelled_status: int
 ) -> None:
     """Every F4311 line of these orders, read by order number (100 to a call), added in line order."""
     by_key = {order.key: order for order in orders}
@@ -183,7 +183,7 @@ def _order(row: Mapping[str, Any], zone: tzinfo = UTC) -> ReferencedOrder:
     )
 
 
-def _line(row: Mapping[str, Any], cancelled_status: int) -> OrderLine:
+def _line(row: Mapping[str, object], cancelled_status: int) -> OrderLine:
     last = str(row.get("LTTR") or "").strip()
     return OrderLine(
         amount(row.get("LNID")),

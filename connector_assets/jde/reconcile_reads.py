@@ -19,6 +19,8 @@ from connector_assets.jde.order_status import text
 from connector_assets.jde.reconcile_documents import currency_of, document_amount, gross, open_amount
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 
 # A Z-file row's batch key (EDUS / EDBT / EDTN / EDLN), whether R04110ZA processed it, and its document.
 BATCH_KEY_COLUMNS = ["EDUS", "EDBT", "EDTN", "EDLN", "EDSP", "KCO", "DOC", "DCT"]
@@ -41,7 +43,7 @@ SourceOf = Callable[[str, str], "str | None"]  # (EDBT, EDTN) -> the source reco
 # -- orders ---------------------------------------------------------------------------------------------
 
 
-def order_header(key: str) -> dict[str, Any]:
+def order_header(key: str) -> dict[str, object]:
     """The F4301 keys of an order key ``KCOO:DOCO:DCTO[:SFXO]``."""
     parts = key.split(":")
     return {
@@ -103,7 +105,7 @@ def _sourced_batches(
             yield source, batch, transaction, group, _document(group[0])
 
 
-def _document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
+def _document(row: Mapping[str, object]) -> tuple[str, str, str] | None:
     """(KCO, DOC, DCT) of the voucher R04110ZA made from a processed batch row, None before."""
     doc = str(row.get("DOC") or "").strip()
     if text(row.get("EDSP")) != "1" or not doc.isdigit() or not int(doc):
@@ -192,7 +194,11 @@ def vouchers_changed_on(jde: Any, day: Any) -> list[JdeVoucherState]:
 
 
 def batch_sources(
-    jde: Any, documents: Iterable[tuple[str, str, str]], user: str, prefix: str, source_of: SourceOf
+    jde: Any,
+    documents: Iterable[tuple[str, str, str]],
+    user: str,
+    prefix: str,
+    source_of: SourceOf,
 ) -> dict[tuple[str, str, str], tuple[str, str]]:
     """(KCO, DOC, DCT) -> (the source record, ``EDUS/EDBT/EDTN``) of the vouchers R04110ZA made from a batch
     written under ``user`` with a batch number starting ``prefix`` (F0411Z1 read by DOC, 100 to a call);
@@ -217,7 +223,12 @@ def batch_sources(
 
 
 def batches_by_transaction(
-    jde: Any, transactions: Iterable[str], posting: str, user: str, prefix: str, source_of: SourceOf
+    jde: Any,
+    transactions: Iterable[str],
+    posting: str,
+    user: str,
+    prefix: str,
+    source_of: SourceOf,
 ) -> list[JdeBatch]:
     """The batches written under EDI user ``user`` with a batch number starting ``prefix`` whose transaction
     number (EDTN) is one of ``transactions``, read by EDTN, 100 to a call, whatever their supplier or
@@ -265,7 +276,7 @@ def batches_by_transaction(
 
 
 def vouchers_of_purged_batches(
-    jde: Any, documents: Mapping[str, tuple[str, tuple[str, str, str]]]
+    jde: SessionSource[JdeSession], documents: Mapping[str, tuple[str, tuple[str, str, str]]]
 ) -> list[JdeBatch]:
     """Source key -> (``EDUS/EDBT/EDTN``, the F0411 voucher (KCO, DOC, DCT) it was found as) of batches JDE
     processed and purged (R04110ZA's "purge processed transactions", R0411Z1P): each as a ``JdeBatch`` read
@@ -301,7 +312,7 @@ def vouchers_of_purged_batches(
     return found
 
 
-def _posted_journals(session: Any, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, str, str]]:
+def _posted_journals(session: JdeSession, rows: Sequence[Mapping[str, object]]) -> set[tuple[str, str, str]]:
     """(KCO, DOC, DCT) of the journal entries R09110Z made of batch ``rows`` that F0911 holds: where a
     journal goes once processed (EDSP 1 and its DOC on the batch rows), as F0411 is where a voucher goes."""
     made = {d for d in (_journal_document(r) for r in rows) if d}
@@ -310,7 +321,7 @@ def _posted_journals(session: Any, rows: Sequence[Mapping[str, Any]]) -> set[tup
     return made & {(text(r.get("KCO")), str(int(r["DOC"])), text(r.get("DCT"))) for r in posted}
 
 
-def _journal_document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
+def _journal_document(row: Mapping[str, object]) -> tuple[str, str, str] | None:
     """(KCO, DOC, DCT) of the journal entry R09110Z made from a processed batch row, None before."""
     doc = str(row.get("DOC") or "").strip()
     if text(row.get("EDSP")) != "1" or not doc.isdigit() or not int(doc):
@@ -319,7 +330,7 @@ def _journal_document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 
 def _journal_rows(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, object]],
     user: str,
     prefix: str,
     source_of: SourceOf,

@@ -14,6 +14,8 @@ import click
 import requests
 
 from connector_assets.jde.posted_documents import PostedDocument
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 
 JDE_PAYMENT_REFERENCE = "JDE-CHK-{doc}"  # the check number JDE's payment run gives (F0413), <= 25
 
@@ -31,7 +33,9 @@ class JdeClerk:
     ``ML_RecordPayment`` (F0411 AAP 0, PST P, UPMJ today; reference ``JDE-CHK-<DOC>``). One not posted yet,
     or whose batch is not processed yet, waits for a later round."""
 
-    def __init__(self, jde_root: str, jde: Any, posted_as: Callable[[str], str | None]) -> None:
+    def __init__(
+        self, jde_root: str, jde: SessionSource[JdeSession], posted_as: Callable[[str], str | None]
+    ) -> None:
         self.jde_root, self.jde, self.posted_as = jde_root, jde, posted_as
         self.to_pay: list[str] = []  # source keys (e.g. bill uuids) to pay in JDE once posted
 

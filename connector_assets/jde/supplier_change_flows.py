@@ -6,6 +6,8 @@ mappers and target.
 from collections.abc import Callable
 from typing import Any
 
+from dagster import AssetsDefinition, AssetSpec
+
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.targets import FlowRoute
@@ -30,6 +32,6 @@ def supplier_changes_flow(
     )  # fmt: skip
 
 
-def supplier_changes_assets(spec: FlowSpec) -> list[Any]:
+def supplier_changes_assets(spec: FlowSpec) -> list[AssetsDefinition | AssetSpec]:
     """The flow's assets, partitioned by JDE day, after the staged supplier tables its step reads."""
     return build_flow_assets(spec, partitions_def=jde_partitions, upstream=SUPPLIER_SOURCES)

@@ -7,7 +7,7 @@ not make JDE "win". Bank fields are secrets: never in ``repr``, every value read
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,6 +17,7 @@ from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_resources.jde import JdeAllowlistError, JdeAuthError, jde_datetime, optional_tables
+from connector_resources.jde.session import JdeSession
 from connector_resources.redaction import register_secret
 
 # Not in the reference: general JDE knowledge (see the module docstring). Names for ``FlowSpec.reads``.
@@ -87,7 +88,7 @@ class _Refused:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         title = _TITLES.get(self.table, self.table)
         what = f"read {self.table} ({title}) for the supplier details"
         optional = ""
@@ -123,18 +124,20 @@ def contact_reads() -> tuple[str, ...]:
     return optional_tables.read(CONTACT_TABLES)
 
 
-def _rows(session: Any, table: str, an8s: Sequence[int], columns: list[str]) -> Iterator[dict[str, Any]]:
+def _rows(
+    session: JdeSession, table: str, an8s: Sequence[int], columns: list[str]
+) -> Iterator[dict[str, Any]]:
     """``table``'s rows of ``an8s`` (``browse_in``); a refusal names the table."""
     with _Refused(table):
         yield from browse_in(session, table, "AN8", an8s, columns, key_columns=_KEYS.get(table))
 
 
-def _number(value: Any) -> int | None:
+def _number(value: object) -> int | None:
     text = str(value if value is not None else "").strip()
     return int(text) if text.lstrip("-").isdigit() else None
 
 
-def _text(row: dict[str, Any] | None, alias: str) -> str:
+def _text(row: Mapping[str, object] | None, alias: str) -> str:
     value = (row or {}).get(alias)
     return "" if value is None else str(value).strip()
 
@@ -164,7 +167,7 @@ def supplier_details(
         return {}
     stamps: dict[int, list[datetime]] = {}
 
-    def stamped(rows: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    def stamped(rows: Iterator[dict[str, object]]) -> list[dict[str, Any]]:
         out = []
         for row in rows:
             an8 = _number(row.get("AN8"))
@@ -235,6 +238,6 @@ def supplier_details(
     return out
 
 
-def _line_zero(row: dict[str, Any]) -> bool:
+def _line_zero(row: Mapping[str, object]) -> bool:
     """Who's who line 0: the supplier itself, not one of its contact people."""
     return (_number(row.get("IDLN")) or 0) == 0

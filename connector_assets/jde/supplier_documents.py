@@ -12,6 +12,9 @@ from typing import Any
 from connector_assets.jde.documents import by_an8
 from connector_assets.jde.supplier_details import supplier_details
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.runtime.session_source import SessionSource
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.jde.session import JdeSession
 
 SUPPLIER_READ_COLUMNS = ["AN8", "HDPY", "HOLD"]  # F0401: the holds that make a vendor inactive
 BOOK_READ_COLUMNS = ["AN8", "ALPH", "AT1", "ALKY"]  # F0101: name, search type, long address number
@@ -29,7 +32,7 @@ class SupplierDocument:
     details: Any = None
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
@@ -53,7 +56,7 @@ def inactive_reason(document: SupplierDocument) -> str:
     return ""
 
 
-def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
+def read_suppliers(jde: SessionSource[JdeSession], an8s: Iterable[int]) -> list[SupplierDocument]:
     """The suppliers among ``an8s`` (those with an F0401 row), in number order, each with its F0101 row and
     contact details; a handful of JDE calls per 100 suppliers, in one session of ``jde`` (the resource)."""
     wanted = sorted(set(an8s))
@@ -68,7 +71,7 @@ def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
 
 
 def changed_suppliers(
-    staging: Any, partition: str | None, synced: Callable[[set[int]], set[int]]
+    staging: StagingResource, partition: str | None, synced: Callable[[set[int]], set[int]]
 ) -> set[int]:
     """Address numbers of a staged day's changed suppliers: F0401 rows, F0101 rows of search type V, F0116
     addresses, and F0101 rows of another search type that ``synced`` (of those numbers) says the flow

@@ -4,7 +4,6 @@ each integration's record extends. A supplier that would have to be cut to fit i
 """
 
 from collections.abc import Mapping
-from typing import Any
 
 from connector_assets.flows.lazy_model import lazy_model
 
@@ -34,7 +33,7 @@ def address_inputs(lines: list[str]) -> dict[str, str]:
     return dict(zip(ADDRESS_INPUTS, lines, strict=False))
 
 
-def contact_fields(inputs: Mapping[str, Any]) -> dict[str, Any]:
+def contact_fields(inputs: Mapping[str, object]) -> dict[str, object]:
     """The record's address, phone and e-mail columns (``SupplierContactColumns`` but the name) as the
     ``ML_AddUpdateSupplier`` inputs hold them; a blank or missing input is None."""
     return {column: inputs.get(name) or None for column, name in CONTACT_INPUTS.items()}

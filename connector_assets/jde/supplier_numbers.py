@@ -9,6 +9,8 @@ from typing import Any
 
 from connector_assets.jde.supplier_reads import suppliers_among
 from connector_assets.runtime.run_reads import RunReads
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
@@ -17,7 +19,7 @@ log = get_logger(__name__)
 _HELD: RunReads[dict[int, bool]] = RunReads(dict)
 
 
-def run_held(context: Any) -> dict[int, bool] | None:
+def run_held(context: object) -> dict[int, bool] | None:
     """What JDE was asked in the run of ``context`` (a step's), for ``SupplierNumbers``' ``held``; None for a
     context naming no run."""
     return _HELD.of(context)
@@ -30,7 +32,7 @@ class SupplierNumbers:
 
     def __init__(
         self,
-        jde: Any | None,
+        jde: SessionSource[JdeSession] | None,
         linked: Callable[[str], str | None],
         named: Callable[[dict[str, Any] | None], int | None],
         source_label: str,
@@ -39,7 +41,7 @@ class SupplierNumbers:
         self.jde, self.linked, self.named, self.source_label = jde, linked, named, source_label
         self.held: dict[int, bool] = {} if held is None else held  # AN8 -> JDE holds it as a supplier
 
-    def read_ahead(self, vendors: Iterable[dict[str, Any] | None]) -> None:
+    def read_ahead(self, vendors: Iterable[dict[str, object] | None]) -> None:
         """Which of the numbers ``vendors`` name JDE holds, asked at once for those not asked yet (a step
         that has its vendors in hand: one lookup per 100 numbers instead of one per number)."""
         named = {number for number in map(self.named, vendors) if number and number not in self.held}
@@ -49,7 +51,7 @@ class SupplierNumbers:
             found = suppliers_among(session, named)
         self.held.update({number: number in found for number in named})
 
-    def an8(self, vendor_id: str, vendor: Callable[[], dict[str, Any] | None]) -> str | None:
+    def an8(self, vendor_id: str, vendor: Callable[[], dict[str, object] | None]) -> str | None:
         """The supplier number, or None (hold on the vendor); ``vendor`` reads the source vendor, called
         only when the ledger does not know it."""
         linked = self.linked(vendor_id)

@@ -130,7 +130,7 @@ class VoucherNotReady(RuntimeError):
         self.__dict__["_refusal"] = value
 
 
-def posted(target_id: str, posting: Posting | None, result: Any) -> str | Created:
+def posted(target_id: str, posting: Posting | None, result: object) -> str | Created:
     """What a money write returns: its target id, or a ``Created`` saying what the audit trail must keep
     beside it (a G/L date moved into an open period, JDE's warnings: PACO, a PBCO allowed), marked so the
     day's figures count them."""
@@ -155,7 +155,7 @@ def jde_reason(exc: JdeOrchestrationError) -> str:
     return redact(f"{plain} (JDE {first.code} {first.title}: {detail})")
 
 
-def jde_number(value: Any) -> int | None:
+def jde_number(value: object) -> int | None:
     """A JDE document or address number as AIS may render it (``1234``, ``"1234"``, ``1234.0``); None
     when blank or zero, which is how an unassigned number reads."""
     number = amounts.amount(str(value).strip()) if value is not None else None
@@ -164,7 +164,7 @@ def jde_number(value: Any) -> int | None:
     return int(number)
 
 
-def _iso_date(value: Any) -> date | None:
+def _iso_date(value: object) -> date | None:
     """A body's date input as a ``date``: ISO text read, a ``date`` as is (a batch target has already read
     its date inputs when it asks for the posting), anything else None."""
     if isinstance(value, date):
@@ -219,7 +219,7 @@ class JdeTarget(LedgerTarget):
     resource = "jde"
     source_label: ClassVar[str] = "the source system"
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         """Refuse a subclass whose own ``find`` / ``create`` lacks its decorator (class docstring)."""
         super().__init_subclass__(**kwargs)
         for name, decorator in (("find", "find_held_on_missing"), ("create", "create_held_on_missing")):
@@ -270,7 +270,7 @@ class JdeTarget(LedgerTarget):
             self._periods = JdePeriods(self.session, self.run_id)
         return self._periods
 
-    def posting(self, *, company: str, ledger: str, document: str, field: str, day: Any) -> Posting | None:
+    def posting(self, *, company: str, ledger: str, document: str, field: str, day: object) -> Posting | None:
         """The date a money write of ``document`` posts on (its ``field``, dated ``day``) by the company's
         open periods and the integration's policy, read once per session (``jde.periods``); raises the
         ``WaitsFor`` that holds it (a closed period, the integration's close in progress). None when the
@@ -302,7 +302,7 @@ class JdeTarget(LedgerTarget):
             day=posting.day, said=said,
         )  # fmt: skip
 
-    def pay(self, record: Mapped, company: str, on: str, write: Callable[[Posting | None], Any]) -> Any:
+    def pay(self, record: Mapped, company: str, on: str, write: Callable[[Posting | None], object]) -> Any:
         """A payment on ``on`` (its voucher, in words) of ``company``: its posting judged by the A/P periods
         (``posting``), then ``write(posting)``; JDE's refusal of its G/L date held on that period."""
         document = f"{self.source_label} payment {record.body['Payment_Reference']} on {on}"

@@ -59,7 +59,7 @@ class PostingTarget(JdeTarget):
     ways: ClassVar[dict[str, type[JdeTarget]]] = {}
     changed_since: ClassVar[str] = "it changed at the source, or the settings changed since"
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         """What it writes (``SessionTarget.writes``, for ``ping``) is what its ways write, each once."""
         super().__init_subclass__(**kwargs)
         cls.writes = tuple(dict.fromkeys(name for way in cls.ways.values() for name in way.writes))

@@ -4,11 +4,10 @@ batch a voucher: waiting, never counted failed; each payments flow lists the swe
 
 from __future__ import annotations
 
-from typing import Any
-
 from connector_assets.flows.replays import Resources
 from connector_assets.jde.target_base import BATCH_TABLE, BatchKey, VoucherNotReady
 from connector_resources.held_outside import Kind, OutsideCheck, outside_key
+from connector_resources.jde.session import JdeSession
 from connector_resources.refusals import target_processing
 from connector_resources.replay import WaitsFor
 
@@ -42,7 +41,7 @@ def _batch_of(target_id: str) -> BatchKey | None:
     return BatchKey(*parts) if len(parts) == 3 and all(parts) else None
 
 
-def processed_batches(session: Any, batches: list[str]) -> dict[str, str]:
+def processed_batches(session: JdeSession, batches: list[str]) -> dict[str, str]:
     """Batch (``EDUS/EDBT/EDTN``) -> why its payments may go now: R04110ZA processed it (``EDSP = 1`` on
     its rows), or its rows are gone from F0411Z1 (purged after processing, or deleted: the replay then
     finds the voucher or says why it cannot). Batches still unprocessed are left out."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from connector_assets.jde.target_base import BatchKey
@@ -17,7 +16,7 @@ BATCH_MAX = 15  # EDBT
 HEX_UUID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def uuid_hex(value: Any) -> str | None:
+def uuid_hex(value: object) -> str | None:
     """The UUID's 32 hex digits (lower case, dashes dropped), None when it is not a UUID."""
     text = str(value or "").strip().lower().replace("-", "")
     return text if HEX_UUID.match(text) else None

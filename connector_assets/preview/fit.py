@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from dagster import (
     Config,
     Definitions,
+    JobDefinition,
     MetadataValue,
     OpExecutionContext,
     Output,
@@ -114,7 +115,7 @@ class Previewed(Protocol):
     def specs(self) -> Mapping[str, FlowSpec]: ...
 
 
-def fit_job(integration: str, deployment_of: Callable[[str], Previewed]) -> Any:
+def fit_job(integration: str, deployment_of: Callable[[str], Previewed]) -> JobDefinition:
     """``<integration>_fit``: the fit report of the integration as a run, its Markdown in the run's output
     and the files under ``$DAGSTER_HOME/fit/<run id>``. ``deployment_of`` is handed over by the assembly:
     the preview never imports the deployment."""

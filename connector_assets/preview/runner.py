@@ -377,7 +377,7 @@ def _day_events(
 def _events_of(conn: sa.Connection, spec: FlowSpec, keys: list[str], after: int) -> list[Any]:
     """Every decisive event of ``spec``'s records ``keys`` after event ``after``, on any day, in order."""
     a = schema.audit_event
-    found: list[Any] = []
+    found: list[object] = []
     for start in range(0, len(keys), QUEUE_LOOKUP):
         query = (
             sa.select(

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from connector_assets.flows.reason_text import clipped
 from connector_resources.mapping_gaps import MappingGap, mapping_gaps
@@ -65,7 +65,7 @@ class FitRow:
     # on a parent that needs a person ("blocked", ``blocked_records``); "" else.
     pull: str = ""
 
-    def refusal_params(self) -> dict[str, Any]:
+    def refusal_params(self) -> dict[str, object]:
         """``params`` read back ({} when none)."""
         if not self.params:
             return {}

@@ -53,7 +53,7 @@ class Capture:
         )
         self._db.execute("CREATE TABLE created_id (target_id TEXT PRIMARY KEY)")
 
-    def note(self, spec: FlowSpec, source_key: str, *, written: str | None = None, **fields: Any) -> None:
+    def note(self, spec: FlowSpec, source_key: str, *, written: str | None = None, **fields: object) -> None:
         """One record's note; ``written``: the target id its held write was to (a create's: the one it was
         recorded under)."""
         body = json.dumps(fields, default=str)
@@ -101,7 +101,7 @@ class Capture:
         with self._lock:
             self._db.close()
 
-    def would_create(self, spec: FlowSpec, record: Mapped, target_id: str, **fields: Any) -> None:
+    def would_create(self, spec: FlowSpec, record: Mapped, target_id: str, **fields: object) -> None:
         """A held create: its note, and what later records ask of it: its dependency key
         (``only_previewed``), its whole natural key (``created_with``), the id it was recorded under."""
         self.note(spec, record.source_key, written=target_id, verdict="create", **fields)
@@ -114,7 +114,7 @@ class Capture:
                     (spec.name, _key_text(record.natural_key), record.source_key),
                 )
 
-    def created_with(self, flow: str, natural_key: Mapping[str, Any]) -> str | None:
+    def created_with(self, flow: str, natural_key: Mapping[str, object]) -> str | None:
         """The source key of a record of ``flow`` this preview would create with this whole natural key."""
         if not natural_key:
             return None
@@ -143,13 +143,13 @@ class PreviewBoundary(TargetBoundary):
     def __init__(self, capture: Capture) -> None:
         self.capture = capture
 
-    def wrap(self, spec: FlowSpec, target: Any) -> Any:
+    def wrap(self, spec: FlowSpec, target: object) -> Any:
         return PreviewTarget(spec, target, self.capture)
 
     def written(self, entity: str, target_id: str) -> tuple[bool, dict[str, Any]] | None:
         return self.capture.written(entity, target_id)
 
-    def created(self, target_id: Any) -> bool:
+    def created(self, target_id: object) -> bool:
         return self.capture.created(str(target_id))
 
 
@@ -163,7 +163,7 @@ def capturing(path: Path) -> Iterator[PreviewBoundary]:
         capture.close()
 
 
-def flat(value: Any) -> dict[str, Any]:
+def flat(value: object) -> dict[str, object]:
     """A request body or a record as field -> value, one level deep (a body wrapped in one key, as
     ``{"vendor": {...}}``, also beside the ids that say where it goes, as Procore's
     ``{"company_id": 7, "vendor": {...}}``, is unwrapped; an answer's envelope is taken off where the answer
@@ -172,7 +172,7 @@ def flat(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {"body": value}
 
 
-def _wrapped(body: Any) -> tuple[Mapping[str, Any] | None, dict[str, Any]]:
+def _wrapped(body: object) -> tuple[Mapping[str, object] | None, dict[str, object]]:
     """The record a body wraps in one key, and the ids beside it (``*_id``: where it goes, which a read of
     the record takes as query parameters); ``(None, {})`` for a body that is the record itself."""
     if not isinstance(body, Mapping):
@@ -184,7 +184,7 @@ def _wrapped(body: Any) -> tuple[Mapping[str, Any] | None, dict[str, Any]]:
     return inner[0], ids
 
 
-def changes_between(current: Any, ours: Any) -> dict[str, list[Any]]:
+def changes_between(current: object, ours: object) -> dict[str, list[Any]]:
     """Field by field, ``[theirs, ours]`` for the fields ours sets to another value than theirs (theirs
     None when the target's record does not show the field)."""
     theirs, sent = flat(current) if current is not None else {}, flat(ours)
@@ -318,7 +318,7 @@ def _matched_many(error: Exception) -> bool:
     return any(part in type(error).__name__ for part in ("Ambiguous", "Conflict"))
 
 
-def _key_text(natural_key: Mapping[str, Any]) -> str:
+def _key_text(natural_key: Mapping[str, object]) -> str:
     """A natural key as one comparable text: its fields sorted, values trimmed and case-folded."""
     return json.dumps(
         {k: str(v).strip().casefold() for k, v in natural_key.items() if v not in (None, "")}, sort_keys=True

@@ -7,7 +7,7 @@ No ``from __future__ import annotations`` here: pandera resolves the model's ``S
 module's globals (``flows.lazy_model``).
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -17,6 +17,7 @@ from connector_assets.flows.core import FlowSpec, Mapped
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.runtime.staging import Column, StagingResource
+from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
 from connector_resources.refusals import Refused, refused
 
@@ -66,7 +67,7 @@ def account_code_record(
     ``active``, and ``departments`` only when some are opened (none: the key is left out, never sent empty);
     found by ``code``. ``erp_field``/``erp_account`` name the ERP account it stands for in the record's
     fields (each integration's record model names its own column)."""
-    body: dict[str, Any] = {"code": code, "description": description, "active": active}
+    body: dict[str, object] = {"code": code, "description": description, "active": active}
     if departments:
         body["departments"] = departments
     return Mapped(
@@ -89,8 +90,8 @@ class CodeIndex:
 
     def __init__(self, rows: Iterable[dict[str, Any]], key: Callable[[Any], str] = str) -> None:
         self.key = key
-        self.by_code: dict[str, list[dict[str, Any]]] = {}
-        self.by_id: dict[str, dict[str, Any]] = {}
+        self.by_code: dict[str, list[dict[str, object]]] = {}
+        self.by_id: dict[str, dict[str, object]] = {}
         for row in rows:
             self.add(row)
 
@@ -121,7 +122,7 @@ class CodeChanged(Refused):
 NOT_CREATABLE = ("active",)
 
 
-def creatable(body: dict[str, Any]) -> dict[str, Any]:
+def creatable(body: Mapping[str, object]) -> dict[str, object]:
     """The create body AccountCodeCreateRequest takes (the record's ``active`` is only ever true here: an
     inactive account is sent only to switch off a code that exists)."""
     return {k: v for k, v in body.items() if k not in NOT_CREATABLE}
@@ -168,7 +169,7 @@ class ProcurifyAccountCodeTarget(SessionTarget):
         self._index: CodeIndex | None = None
 
     @staticmethod
-    def code_key(code: Any) -> str:
+    def code_key(code: object) -> str:
         """A listed code as ``find`` looks it up (``record.natural_key["code"]``)."""
         return str(code)
 
@@ -198,7 +199,7 @@ class ProcurifyAccountCodeTarget(SessionTarget):
             self.index.add(created)
         return str(created["id"])
 
-    def renamed(self, record: Mapped, held: dict[str, Any], target_id: str) -> str | None:
+    def renamed(self, record: Mapped, held: Mapping[str, object], target_id: str) -> str | None:
         """Why an update that would rename held code ``target_id`` is refused (None: it is not): Procurify
         renames a code in place, its history with it."""
         return None
@@ -247,7 +248,7 @@ class OrphanCode:
 ORPHAN_SAMPLE = 20  # codes named in the orphans asset's metadata
 
 
-def written_codes(ledger: Any, flow: FlowSpec) -> Callable[[str], bool]:
+def written_codes(ledger: Ledger, flow: FlowSpec) -> Callable[[str], bool]:
     """Whether ``flow`` (an account codes flow) already wrote the code of a source key (its cross-reference
     has a target id): an account closed in the ERP is only sent to switch a code off that exists."""
 

@@ -10,13 +10,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.procurify.session import ProcurifySession
+
 SEPARATOR = "|"
 NAME_MAX = 150  # Procurify location and department names (reference 2.8)
 
 Place = tuple[str, str]  # (location name, department name)
 
 
-def department_place(department: Mapping[str, Any]) -> Place:
+def department_place(department: Mapping[str, object]) -> Place:
     """(location name, department name) of a Procurify department object as the API gives it, in its
     listing and nested in order items and bills (``{"name", "branch": {"name"}}``)."""
     branch = department.get("branch")
@@ -87,7 +90,7 @@ class DepartmentDirectory:
                     self.active_ids.setdefault(place, row["id"])
 
     @classmethod
-    def read(cls, session: Any) -> Self:
+    def read(cls, session: ProcurifySession) -> Self:
         """Procurify's departments, one listing on ``session``."""
         return cls(session.iter_all("departments"))
 
@@ -103,7 +106,7 @@ class DepartmentDirectory:
         return f"{row}, but Procurify has no department {where.department!r} in {where.location!r}"
 
 
-def active_places(departments: Iterable[Mapping[str, Any]] | None) -> list[tuple[int, str]]:
+def active_places(departments: Iterable[Mapping[str, object]] | None) -> list[tuple[int, str]]:
     """(id, ``Location|Department``) of each active Procurify department with an id, as listed."""
     found = []
     for row in departments or ():
@@ -139,7 +142,11 @@ class CodeDepartments:
 
     @classmethod
     def load(
-        cls, rule: str, accounts: Iterable[Any], place: Callable[[str], Place | None], session: Any
+        cls,
+        rule: str,
+        accounts: Iterable[Any],
+        place: Callable[[str], Place | None],
+        session: ProcurifySession,
     ) -> CodeDepartments:
         """For the ERP ``accounts`` (their units placed by ``place``) and Procurify's departments (one
         listing on ``session``)."""
@@ -174,7 +181,7 @@ class CodeDepartments:
 # Procurify asked about the ``Location name|Department name`` places a mapping table names, before an
 # operator's change to the table is saved. ``/api/v3/departments/`` takes no name filter, so the listing is
 # read once per check (a page or two of small master data), never once per row.
-def places(procurify: Any, named: Iterable[str]) -> dict[str, str]:
+def places(procurify: SessionSource[ProcurifySession], named: Iterable[str]) -> dict[str, str]:
     """``{place: problem}`` for each ``Location|Department`` Procurify has no active department for."""
     wanted = [p for p in dict.fromkeys(named) if p and not placement_problem(p)]
     if not wanted:

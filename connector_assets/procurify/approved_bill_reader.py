@@ -51,7 +51,9 @@ class ApprovedBillReader:
         self.session, self.ledger, self.flow = session, ledger, flow
         self.statuses, self.wording = statuses, wording
         self.vendors: Vendors = {} if vendors is None else vendors
-        self.full: dict[str, Mapping[str, Any]] = {}  # bills a replay read in full, by UUID: not read again
+        self.full: dict[
+            str, Mapping[str, object]
+        ] = {}  # bills a replay read in full, by UUID: not read again
 
     def posted(self, bill_uuid: str) -> str | None:
         """What the flow sent the bill as (its cross-reference's target id), None when never sent."""
@@ -85,11 +87,11 @@ class ApprovedBillReader:
             self.vendors.setdefault(vendor_id, vendor)
         return listed
 
-    def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
+    def mapped(self, bill_uuid: str, full: Mapping[str, object], updated_at: datetime) -> Mapped | Rejected:
         """The full approved bill as the flow's ERP document (held, or refused saying why)."""
         raise NotImplementedError
 
-    def record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
+    def record(self, bill: Mapping[str, object], updated_at: datetime) -> BillOutcome:
         """The bill (slim or full) as the flow's record, refusal or skip; None: unapproved, never sent."""
         return mapped_or_queued(
             str(bill.get("uuid") or ""), describe(bill), lambda: self._record(bill, updated_at)
@@ -107,7 +109,7 @@ class ApprovedBillReader:
 
     def settled(
         self,
-        bills: Iterable[tuple[Mapping[str, Any], datetime]],
+        bills: Iterable[tuple[Mapping[str, object], datetime]],
         *,
         run_id: str | None,
         partition: str | None,
@@ -120,9 +122,9 @@ class ApprovedBillReader:
     def replayed(
         self,
         keys: Iterable[str],
-        read: Callable[[str], Mapping[str, Any]],
+        read: Callable[[str], Mapping[str, object]],
         statuses_env: str,
-        posted: Callable[[str], Any] | None = None,
+        posted: Callable[[str], object] | None = None,
     ) -> Iterator[Mapped | Rejected]:
         """The bills a replay names, read again in full by ``read`` (kept: not read again to map them) and
         mapped (``remapped_bills``: ``statuses_env`` the setting a refusal names, ``posted`` if sent)."""

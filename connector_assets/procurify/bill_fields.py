@@ -27,7 +27,7 @@ def describe(bill: Mapping[str, Any]) -> str:
     return f"bill {bill.get('uuid')} (invoice {number}, {vendor.get('name') or 'unknown vendor'})"
 
 
-def bill_vendor_id(bill: Mapping[str, Any]) -> str:
+def bill_vendor_id(bill: Mapping[str, object]) -> str:
     """The id of the bill's vendor: ``vendor`` is ``{id, name}`` on the slim bill (reference 2.6); a full
     bill giving the bare id (its shape there is not listed) is read too. "" when it names none."""
     found = id_of(bill.get("vendor"))
@@ -49,7 +49,7 @@ BILL_STATUS_NAMES = {
 }
 
 
-def status_code(bill: Mapping[str, Any]) -> int | None:
+def status_code(bill: Mapping[str, object]) -> int | None:
     """The bill's ``status`` code (an integer in the reference; a digit string is read too)."""
     return whole_number(bill.get("status"))
 
@@ -60,7 +60,7 @@ def status_name(bill: Mapping[str, Any]) -> str:
     return BILL_STATUS_NAMES.get(status_code(bill), "") or text(bill.get("status")) or "?"
 
 
-def bill_day(value: Any) -> date | None:
+def bill_day(value: object) -> date | None:
     """A bill's date (``invoice_date``, ``gl_post_date``, ``due_date``: ISO text, a timestamp read for its
     day) as a ``date``; None when it is blank or no date."""
     text = str(value or "").strip()[:10]
@@ -75,19 +75,19 @@ def approved_statuses(variable: str) -> frozenset[int]:
     return frozenset(int(code) for code in settings.read(variable))
 
 
-def order_item(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def order_item(item: Mapping[str, object]) -> Mapping[str, Any] | None:
     """The PO line a bill item bills (``orderitem``), None for an item without one."""
     line = item.get("orderitem")
     return line if isinstance(line, Mapping) else None
 
 
-def item_account_code(item: Mapping[str, Any]) -> str | None:
+def item_account_code(item: Mapping[str, object]) -> str | None:
     """The Procurify account code a bill item is charged to: its own account's, else its PO line's."""
     line = order_item(item)
     return account_code_of(item.get("account")) or (line_account_code(line) if line else "") or None
 
 
-def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
+def item_account(item: Mapping[str, object]) -> tuple[str | None, str | None]:
     """The Procurify account code and department (``Location|Department``, the department table's key) a
     bill item is charged to: the item's own account's, else its PO line's (``orderitem.account``,
     ``orderitem.accountCode``)."""
@@ -98,12 +98,12 @@ def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return code, department
 
 
-def currency_code(bill: Mapping[str, Any]) -> str:
+def currency_code(bill: Mapping[str, object]) -> str:
     """The bill's currency as a code (``currency`` is ``{id, name, rate}``; a bare code is read too)."""
     return name_of(bill.get("currency")).upper()
 
 
-def item_label(item: Mapping[str, Any], position: int, limit: int) -> str:
+def item_label(item: Mapping[str, object], position: int, limit: int) -> str:
     """How another system's line labels a bill item: its ``description`` (else ``name``), whitespace
     folded, cut to that system's ``limit`` (a label, not a key: the item is named in full in Procurify);
     ``Procurify bill item <position>`` when it has neither."""
@@ -111,7 +111,7 @@ def item_label(item: Mapping[str, Any], position: int, limit: int) -> str:
     return (text or f"Procurify bill item {position}")[:limit]
 
 
-def item_amount(item: Mapping[str, Any]) -> Decimal | Said:
+def item_amount(item: Mapping[str, object]) -> Decimal | Said:
     """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount (a phrase
     that keeps its refusal: the item's amount field is invalid)."""
     raw = item.get("total_cost")
@@ -151,7 +151,7 @@ def in_currency(value: Decimal, currency: str | None) -> Decimal:
     return amounts.rounded(value, currency)
 
 
-def bill_tax(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
+def bill_tax(bill: Mapping[str, object], problems: list[str]) -> Decimal | None:
     """The bill's ``tax_amount`` (0 when blank); None, with a problem appended, when it is not an amount."""
     raw = bill.get("tax_amount")
     tax = amounts.amount(raw if raw not in (None, "") else 0)
@@ -161,7 +161,7 @@ def bill_tax(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
     return tax
 
 
-def bill_total(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
+def bill_total(bill: Mapping[str, object], problems: list[str]) -> Decimal | None:
     """Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read through its text); None, with
     a problem appended, when it is not an amount."""
     raw = bill.get("total_cost_with_tax")
@@ -172,7 +172,7 @@ def bill_total(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
     return total
 
 
-def invoice_number(bill: Mapping[str, Any], problems: list[str], *, limit: int, too_long: str) -> str:
+def invoice_number(bill: Mapping[str, object], problems: list[str], *, limit: int, too_long: str) -> str:
     """The bill's ``invoice_number``, trimmed, never cut (a shortened number would no longer match the
     supplier's invoice); a problem appended when there is none or it is over the ERP's ``limit``
     (``too_long`` ends the message: the ERP's limit and what a person does instead)."""
@@ -222,7 +222,7 @@ _AMOUNT_FIELDS = ("amount", "total_cost", "value", "cost")
 _LABEL_FIELDS = ("name", "description", "type", "cost_type")
 
 
-def cost_amount(cost: Any) -> Decimal | None:
+def cost_amount(cost: object) -> Decimal | None:
     """The amount of one of the bill's additional ``costs`` (see the module docstring); None if none."""
     if isinstance(cost, Mapping):
         for name in _AMOUNT_FIELDS:
@@ -232,7 +232,7 @@ def cost_amount(cost: Any) -> Decimal | None:
     return amounts.amount(cost)
 
 
-def cost_label(cost: Any) -> str:
+def cost_label(cost: object) -> str:
     """The cost's own name (``name``, ``description``, ``type``), folded to one line; "" when it has none."""
     if isinstance(cost, Mapping):
         for name in _LABEL_FIELDS:

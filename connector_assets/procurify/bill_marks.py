@@ -17,12 +17,13 @@ from connector_resources.procurify.errors import (
     ProcurifyOutcomeUnknownError,
     ProcurifyValidationError,
 )
+from connector_resources.procurify.session import ProcurifySession
 from connector_resources.refusals import Refused, refusal_of, target_refused
 
 APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6, confirmed)
 
 
-def markable(bill: Mapping[str, Any]) -> bool | None:
+def markable(bill: Mapping[str, object]) -> bool | None:
     """Whether a flow marks ``bill`` paid (module docstring): None when Procurify holds a payment for it,
     True when it is Approved (or Paid already: adopted), False in any other status."""
     if has_payment(bill):
@@ -30,22 +31,22 @@ def markable(bill: Mapping[str, Any]) -> bool | None:
     return str(bill.get("status")) in (str(APPROVED_BILL), str(PAID_BILL))
 
 
-def has_payment(bill: Mapping[str, Any]) -> bool:
+def has_payment(bill: Mapping[str, object]) -> bool:
     """Whether Procurify holds a payment for the bill (``payment_uuid`` or ``bill_payment``)."""
     return bool(bill.get("payment_uuid") or bill.get("bill_payment"))
 
 
-def same_bill_uuid(left: Any, right: Any) -> bool:
+def same_bill_uuid(left: object, right: object) -> bool:
     """Bill uuids compared as Procurify's bill path reads them: hex, dashes and case aside."""
     return str(left or "").replace("-", "").lower() == str(right or "").replace("-", "").lower()
 
 
-def marked_paid(session: Any, bill: Mapping[str, Any]) -> bool:
+def marked_paid(session: ProcurifySession, bill: Mapping[str, Any]) -> bool:
     """The bill is Paid in Procurify without a payment: marked already (by a person or a lost attempt)."""
     return session.bill_is_paid(bill) and not has_payment(bill)
 
 
-def mark_bill_paid(session: Any, uuid: str, payment_date: date, *, named: str) -> str | Created:
+def mark_bill_paid(session: ProcurifySession, uuid: str, payment_date: date, *, named: str) -> str | Created:
     """Mark bill ``uuid`` paid on ``payment_date``: its uuid once Procurify shows it marked (``Created``
     adopting it when the answer was lost but the bill is Paid), else a ``ValueError`` in a finance user's
     words. ``named`` is how a refusal names the bill (``"bill <uuid>"``, ``"the bill"``)."""

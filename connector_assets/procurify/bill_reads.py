@@ -23,8 +23,10 @@ from connector_assets.procurify.record_reads import (
     queued_for_read,
     read_for_record,
 )
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.procurify.session import ProcurifySession
 from connector_resources.procurify.values import parse_timestamp
 from connector_resources.refusals import Refusal, refused
 
@@ -34,7 +36,7 @@ BillOutcome = Mapped | Rejected | Skipped | None
 BILLS_ASSET = asset_key("procurify", "bills")
 
 
-def bill_stamp(bill: Mapping[str, Any]) -> datetime:
+def bill_stamp(bill: Mapping[str, object]) -> datetime:
     """The bill's change time (``last_modified_datetime``, UTC when it names no zone); now when it has none
     that parses, so the bill is taken as the latest version seen."""
     try:
@@ -44,7 +46,7 @@ def bill_stamp(bill: Mapping[str, Any]) -> datetime:
 
 
 def staged_bills(
-    staging: Any, asset: AssetKey, partition: str | None
+    staging: StagingResource, asset: AssetKey, partition: str | None
 ) -> list[tuple[dict[str, Any], datetime]]:
     """The partition's bills staged at ``asset``, latest version each (by UUID), with their change time."""
     return staged_versions(staging, asset, partition, stamp_of=bill_stamp)
@@ -78,7 +80,7 @@ def refused_after_sent(
 
 
 def approved_full_bill(
-    session: Any,
+    session: ProcurifySession,
     bill: Mapping[str, Any],
     *,
     statuses: frozenset[int],
@@ -118,17 +120,17 @@ def approved_full_bill(
 
 def remapped_bills(
     keys: Iterable[str],
-    read: Callable[[str], Mapping[str, Any]],
+    read: Callable[[str], Mapping[str, object]],
     *,
     statuses: frozenset[int],
-    posted: Callable[[str], Any],
+    posted: Callable[[str], object],
     statuses_env: str,
     wording: BillWording,
-    mapped: Callable[[list[tuple[Mapping[str, Any], datetime]]], Iterable[Mapped | Rejected]],
+    mapped: Callable[[list[tuple[Mapping[str, object], datetime]]], Iterable[Mapped | Rejected]],
 ) -> Iterator[Mapped | Rejected]:
     """The bills a replay names, read again (``read``): refused as read (gone, or unapproved and never
     ``posted``; a read still failing stays queued), the rest mapped by ``mapped`` (bill, change time)."""
-    found: list[tuple[Mapping[str, Any], datetime]] = []
+    found: list[tuple[Mapping[str, object], datetime]] = []
     for key in keys:
         try:
             bill = read(key)
@@ -154,8 +156,8 @@ def remapped_bills(
 def settled_bill_records(
     flow: FlowSpec,
     ledger: Ledger,
-    record: Callable[[Mapping[str, Any], datetime], BillOutcome],
-    bills: Iterable[tuple[Mapping[str, Any], datetime]],
+    record: Callable[[Mapping[str, object], datetime], BillOutcome],
+    bills: Iterable[tuple[Mapping[str, object], datetime]],
     *,
     run_id: str | None,
     partition: str | None,

@@ -14,6 +14,7 @@ from dagster import AssetKey
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.account_departments import SEPARATOR, DepartmentDirectory, name_length_problem
+from connector_assets.runtime.staging import StagingResource
 
 # The deployment's whole-read snapshots (``saas_assets``); an instance reaching a Procurify account of its own
 # stages its own copies (``saas.own_side``), so ``staged_records`` takes the key it reads.
@@ -22,7 +23,7 @@ PROCURIFY_DEPARTMENTS_ASSET = asset_key("procurify", "departments")
 EVERY = "*"  # a department table key: every department (alone) or every department of a location
 
 
-def staged_records(staging: Any, asset_name: AssetKey) -> list[dict[str, Any]] | None:
+def staged_records(staging: StagingResource, asset_name: AssetKey) -> list[dict[str, Any]] | None:
     """A staged whole-read Procurify snapshot's records, or None when it was never staged."""
     if not staging.exists(asset_name, None):
         return None

@@ -30,28 +30,28 @@ REQUISITION_STATUS_NAMES = {
 }
 
 
-def words(value: Any) -> str:
+def words(value: object) -> str:
     """A name or sku as a person reads it: blanks collapsed, None and blank as ""."""
     return " ".join(str(value or "").split())
 
 
-def name_of(value: Any) -> str:
+def name_of(value: object) -> str:
     """A nested ``{id, name}`` object's name, or the value itself as text."""
     return text(value.get("name")) if isinstance(value, Mapping) else text(value)
 
 
-def id_of(value: Any) -> str:
+def id_of(value: object) -> str:
     """A nested ``{id, ...}`` object's id, or the value itself as text."""
     return text(value.get("id")) if isinstance(value, Mapping) else text(value)
 
 
-def order_num(item: Mapping[str, Any]) -> str:
+def order_num(item: Mapping[str, object]) -> str:
     """An order item's requisition number (``orderNum``: a number, or a summary object carrying ``num``)."""
     value = item.get("orderNum")
     return text(value.get("num")) if isinstance(value, Mapping) else text(value)
 
 
-def item_vendor(item: Mapping[str, Any]) -> str:
+def item_vendor(item: Mapping[str, object]) -> str:
     """The vendor id of an order item (``vendor`` object; ``po_vendor`` / ``pref_vendor`` as fallbacks)."""
     for name in ("vendor", "po_vendor", "pref_vendor"):
         found = id_of(item.get(name))
@@ -60,7 +60,7 @@ def item_vendor(item: Mapping[str, Any]) -> str:
     return ""
 
 
-def account_code_of(account: Any) -> str:
+def account_code_of(account: object) -> str:
     """The code of an order or bill item's ``account`` (``account_code.code``, or a bare code); "" if none."""
     if not isinstance(account, Mapping):
         return ""
@@ -68,12 +68,12 @@ def account_code_of(account: Any) -> str:
     return text(code.get("code")) if isinstance(code, Mapping) else text(code)
 
 
-def item_account_code(item: Mapping[str, Any]) -> str:
+def item_account_code(item: Mapping[str, object]) -> str:
     """The order item's account code (``account.account_code.code``, else ``accountCode``)."""
     return account_code_of(item.get("account")) or text(item.get("accountCode"))
 
 
-def account_department(account: Any) -> str | None:
+def account_department(account: object) -> str | None:
     """The department of an order or bill item's ``account`` as department tables key it
     (``Location|Department``), None when it names none."""
     return department_key(account.get("department")) if isinstance(account, Mapping) else None
@@ -84,13 +84,13 @@ def item_department(item: Mapping[str, Any]) -> str | None:
     return account_department(item.get("account")) or department_key(item.get("department"))
 
 
-def positive_number(value: Any) -> int | None:
+def positive_number(value: object) -> int | None:
     """A PO or PO line number: a whole number above 0; None when it is not one."""
     number = whole_number(value)
     return number if number and number > 0 else None
 
 
-def po_line(item: Mapping[str, Any]) -> int | None:
+def po_line(item: Mapping[str, object]) -> int | None:
     """The item's PO line number (``PO_line_num``), None when it has none."""
     return positive_number(item.get("PO_line_num"))
 
@@ -109,7 +109,7 @@ def requisition_numbers(po_detail: Mapping[str, Any]) -> list[int]:
     return sorted({int(num) for item in items if (num := order_num(item)).isdigit()})
 
 
-def po_day(po: Mapping[str, Any]) -> date | None:
+def po_day(po: Mapping[str, object]) -> date | None:
     """The day (UTC) a PO was made: its ``date`` (§2.5), None when absent or unreadable."""
     value = str(po.get("date") or "").strip()
     if not value:

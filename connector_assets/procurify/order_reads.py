@@ -16,6 +16,8 @@ from connector_assets.flows.values import text
 from connector_assets.procurify.order_fields import item_vendor, order_num
 from connector_assets.procurify.vendor_list import whole_list
 from connector_assets.runtime.run_reads import RunReads
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.procurify.session import ProcurifySession
 
 Requisitions = dict[str, dict[str, Mapping[str, Any]]]  # vendor id -> requisition number -> requisition
 EVERY = "*"  # the ``Requisitions`` key of the whole list read (``read_whole_when_cheaper``); {}: not read
@@ -23,7 +25,7 @@ EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def staged_versions(
-    staging: Any,
+    staging: StagingResource,
     asset: AssetKey,
     partition: str | None,
     key: str = "",
@@ -48,7 +50,7 @@ def latest_staged(staging: Any, asset: AssetKey, partition: str | None, key: str
     return [record for record, _ in staged_versions(staging, asset, partition, key)]
 
 
-def requisition_items(session: Any, num: str) -> list[dict[str, Any]]:
+def requisition_items(session: ProcurifySession, num: str) -> list[dict[str, Any]]:
     """A requisition's order items (``orderNum`` filter, re-checked here); none for a blank number."""
     if not num:
         return []
@@ -87,7 +89,7 @@ class ProcurifyOrderReads:
             self.requisitions[vendor_id] = {text(r.get("num")): r for r in rows}
         return self.requisitions[vendor_id]
 
-    def requisition(self, num: str) -> Mapping[str, Any] | None:
+    def requisition(self, num: str) -> Mapping[str, object] | None:
         """Requisition ``num`` (its header), found among the requisitions of its items' vendors; None when
         it has no items or none of their vendors lists it."""
         vendors = sorted({item_vendor(i) for i in self.order_items(num) if item_vendor(i)})

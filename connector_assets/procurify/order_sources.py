@@ -87,7 +87,7 @@ class ProcurifyOrders:
 
     # -- purchase orders --------------------------------------------------------------------------------
 
-    def purchase_order(self, listed: Mapping[str, Any]) -> Outcome:
+    def purchase_order(self, listed: Mapping[str, object]) -> Outcome:
         """A staged (list) PO read in full and mapped."""
         number = text(listed.get("procurify_PO"))
         key = self.po_key(number)
@@ -173,7 +173,7 @@ class ProcurifyOrders:
 
     # -- requisitions -----------------------------------------------------------------------------------
 
-    def requisition_records(self, requisition: Mapping[str, Any]) -> list[Mapped | Rejected | Skipped]:
+    def requisition_records(self, requisition: Mapping[str, object]) -> list[Mapped | Rejected | Skipped]:
         """An approved requisition as one order per vendor of its lines; [] when it is not (yet) approved
         and was never sent."""
         num = text(requisition.get("num"))

@@ -19,6 +19,8 @@ from connector_assets.procurify.bill_fields import currency_code
 from connector_assets.procurify.order_fields import id_of, words
 from connector_assets.procurify.order_reads import staged_versions
 from connector_assets.procurify.vendor_list import Vendors, list_pages, listed_vendors
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.procurify.session import ProcurifySession
 
 # The deployment's staged Procurify payments; an instance reaching a Procurify account of its own reads its
 # own copy (``saas.own_side``), so the read takes the key it reads.
@@ -29,11 +31,11 @@ FLOAT_NOISE = Decimal("0.000001")
 VENDORS_A_READ = 50  # vendor ids a bills read filters by (``vendor[]``, repeated in the query string)
 
 
-def payment_uuid(payment: Mapping[str, Any]) -> str:
+def payment_uuid(payment: Mapping[str, object]) -> str:
     return str(payment.get("uuid") or "").strip()
 
 
-def payment_label(payment: Mapping[str, Any]) -> str:
+def payment_label(payment: Mapping[str, object]) -> str:
     return f"Procurify payment {payment.get('id') or '?'} ({payment_uuid(payment) or 'no uuid'})"
 
 
@@ -42,7 +44,7 @@ def hex_uuid(uuid: str) -> str:
     return uuid.replace("-", "").strip().lower()
 
 
-def group_id(value: Any) -> int | None:
+def group_id(value: object) -> int | None:
     """A bill group's id as a bill's ``group`` or a payment's ``bill_groups`` entry gives it: the id
     (reference 2.7: ``bill_groups`` are ids) or a nested object carrying it (``{"id": 512, ...}``: the
     reference lists a bill's ``group`` without its shape); None when it names no group."""
@@ -60,11 +62,13 @@ def payment_groups(payment: Mapping[str, Any]) -> list[int]:
     return groups
 
 
-def payment_bills(payment: Mapping[str, Any], bills: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def payment_bills(
+    payment: Mapping[str, object], bills: Iterable[Mapping[str, object]]
+) -> list[dict[str, Any]]:
     """The bills (slim, as ``/api/v3/ap/bills/?group=`` lists them) this payment pays: in one of its groups
     and naming this payment or none; each once, in uuid order."""
     groups, own = set(payment_groups(payment)), hex_uuid(payment_uuid(payment))
-    chosen: dict[str, dict[str, Any]] = {}
+    chosen: dict[str, dict[str, object]] = {}
     for bill in bills:
         group = group_id(bill.get("group"))
         named = hex_uuid(str(bill.get("payment_uuid") or ""))
@@ -76,7 +80,7 @@ def payment_bills(payment: Mapping[str, Any], bills: Iterable[Mapping[str, Any]]
     return [chosen[k] for k in sorted(chosen)]
 
 
-def in_units(value: Any, currency: str | None) -> Decimal | str:
+def in_units(value: object, currency: str | None) -> Decimal | str:
     """An amount as the API renders it, in ``currency``'s smallest unit (the yen, the fils), float noise
     dropped; a figure finer than the currency stays as written, for the flow to refuse (``amounts.fits``).
     Without a currency: to the cent, a finer one unreadable. Why it cannot be read otherwise: not a number."""
@@ -90,12 +94,12 @@ def in_units(value: Any, currency: str | None) -> Decimal | str:
     return f"{value!r} cannot be read as money" if currency is None else parsed
 
 
-def _code(record: Mapping[str, Any]) -> str:
+def _code(record: Mapping[str, object]) -> str:
     code = currency_code(record)
     return code if len(code) == 3 and code.isalpha() else ""
 
 
-def payment_currency(payment: Mapping[str, Any], bills: Iterable[Mapping[str, Any]]) -> str | None:
+def payment_currency(payment: Mapping[str, object], bills: Iterable[Mapping[str, object]]) -> str | None:
     """The currency a payment's amounts are read in: the payment's code, else the one code its bills name
     (a payment rendered with a currency id only, reference 2.7's unconfirmed shape); None when neither
     says (cents, as before currencies were read)."""
@@ -126,7 +130,7 @@ class SplitWording:
 
 
 def split(
-    payment: Mapping[str, Any], bills: list[dict[str, Any]], wording: SplitWording
+    payment: Mapping[str, object], bills: Sequence[Mapping[str, object]], wording: SplitWording
 ) -> list[Share] | str:
     """The payment's amount per bill (each bill's ``total_cost_with_tax``), or why it cannot be split exactly,
     with both figures: the bills' totals must add up to its amount (a partial payment, a credit applied
@@ -164,7 +168,7 @@ def split(
     return shares
 
 
-def paid_on(payment: Mapping[str, Any]) -> str:
+def paid_on(payment: Mapping[str, object]) -> str:
     """The payment's day: ``processing_date`` (the day the money left), else ``posted_date``; "" if none."""
     for field in ("processing_date", "posted_date"):
         text = str(payment.get(field) or "")[:10]
@@ -181,7 +185,7 @@ class PaymentVersion:
     updated_at: datetime
 
 
-def staged_payments(staging: Any, asset: AssetKey, partition: str | None) -> list[PaymentVersion]:
+def staged_payments(staging: StagingResource, asset: AssetKey, partition: str | None) -> list[PaymentVersion]:
     """The partition's payments staged at ``asset``, latest version each (by ``updated_at``)."""
     return [PaymentVersion(*v) for v in staged_versions(staging, asset, partition, "uuid")]
 
@@ -192,7 +196,7 @@ class PaymentBills:
 
     def __init__(self, session: Any, run: dict[str, Vendors | None] | None = None) -> None:
         self.session, self.run = session, {} if run is None else run
-        self.groups: dict[int, list[dict[str, Any]]] = {}
+        self.groups: dict[int, list[dict[str, object]]] = {}
         self.ahead: set[int] = set()  # groups filled by ``read_ahead``, checked by the payment's amount
 
     def read_ahead(self, payments: Sequence[Mapping[str, Any]]) -> None:
@@ -218,7 +222,7 @@ class PaymentBills:
         self.groups.update(found)
         self.ahead |= found.keys()
 
-    def of_payment(self, payment: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def of_payment(self, payment: Mapping[str, object]) -> list[dict[str, Any]]:
         bills = self._bills(payment)
         ahead = self.ahead & set(payment_groups(payment))
         if ahead and not isinstance(split(payment, bills, SplitWording("", "")), list):
@@ -237,7 +241,7 @@ class PaymentBills:
         return payment_bills(payment, bills)
 
 
-def payments_found_again(session: Any, keys: Iterable[str]) -> dict[str, PaymentVersion]:
+def payments_found_again(session: ProcurifySession, keys: Iterable[str]) -> dict[str, PaymentVersion]:
     """Payment uuid -> the payment read again through its bill's group, for each ``<payment uuid>:<bill
     uuid>`` key; a bill naming no group, or a payment not among the group's, finds nothing."""
     versions: dict[str, PaymentVersion] = {}

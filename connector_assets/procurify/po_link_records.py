@@ -7,7 +7,7 @@ Depth: docs/integrations/jde_procurify.md, "The flows" (PO links).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -48,7 +48,7 @@ class PoLinkRecords:
         )
 
     def of(
-        self, pos: Iterable[dict[str, Any]], finder: OriginFinder, ledger: Ledger, counts: Counter[str]
+        self, pos: Iterable[Mapping[str, object]], finder: OriginFinder, ledger: Ledger, counts: Counter[str]
     ) -> Iterator[Mapped | Rejected]:
         """The links for the given PO headers (``procurify_PO`` at least): already linked ones from the
         ledger, the rest through their origin; ``counts`` gets what was seen and why it was left alone."""
@@ -104,7 +104,7 @@ class PoLinkRecords:
             AssetObservation(asset_key=flow.key("mapped"), partition=partition, metadata=summary)
         )
 
-    def again(self, context: Any, keys: list[str], flow_name: str) -> Iterator[Mapped | Rejected]:
+    def again(self, context: object, keys: list[str], flow_name: str) -> Iterator[Mapped | Rejected]:
         """The named links (replay): each one's PO read from Procurify again and its origin found afresh."""
         with self.finder(context, None) as (finder, ledger):
             for key in keys:

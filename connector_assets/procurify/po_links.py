@@ -15,7 +15,9 @@ from dagster import AssetKey
 
 from connector_assets.flows.targets import FlowRoute
 from connector_assets.procurify.po_origins import SIBLING, OriginFinder, order_of
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import Ledger, schema
+from connector_resources.procurify.session import ProcurifySession
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class PoLinks:
             }
 
     def origin_finder(
-        self, ledger: Ledger, session: Any, staging: Any, partition: str | None
+        self, ledger: Ledger, session: ProcurifySession, staging: StagingResource, partition: str | None
     ) -> OriginFinder:
         """The ``OriginFinder`` for one run, asking this ledger which order a requisition was made for and
         which requisitions still wait for their PO."""

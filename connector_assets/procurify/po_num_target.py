@@ -3,6 +3,7 @@ PO), subclassed with ``source_label``; adopted, left as a user set it, confirmed
 (``PoLinkRefused``) as docs/integrations/jde_procurify.md, "The flows" (PO links) says.
 """
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -25,7 +26,7 @@ class PoLinkRefused(Refused):
         super().__init__(refusal or Refusal("conflict", sentence, {"system": SYSTEM}))
 
 
-def _says(po: dict[str, Any], text: str) -> bool:
+def _says(po: Mapping[str, object], text: str) -> bool:
     return str(po.get("PO_Num") or "").strip() == text
 
 

@@ -16,6 +16,8 @@ from dagster import AssetKey
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.order_fields import po_day, requisition_numbers
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.procurify.session import ProcurifySession
 
 # The deployment's staged requisition headers; an instance reaching a Procurify account of its own stages its
 # own copy (``saas.own_side``), so a finder is given the key it reads.
@@ -63,8 +65,8 @@ class OriginFinder:
     ``order_of_requisition``: requisition uuid -> the order it was made for (None: not ours); ``waiting``:
     uuid -> the day it was sent, of the requisitions no PO is linked to yet."""
 
-    session: Any  # a ProcurifySession
-    staging: Any  # the StagingResource
+    session: ProcurifySession  # a ProcurifySession
+    staging: StagingResource  # the StagingResource
     partition: str | None
     order_of_requisition: Callable[[str], str | None]
     waiting: Callable[[], Mapping[str, date]]
@@ -77,7 +79,7 @@ class OriginFinder:
     _holds_ours: bool = False  # whether any of them is ours
     requisition_reads: int = 0  # API list reads of requisitions (metadata)
 
-    def may_be_ours(self, po: Mapping[str, Any]) -> bool:
+    def may_be_ours(self, po: Mapping[str, object]) -> bool:
         """Whether a listed PO header (its ``date``) can have come from a requisition of ours, before it is
         read by number: not when none of ours waits for its PO and none is among the headers staged for the
         partition, the PO's day or any day staged before in the run, the only places ``origin`` finds a
@@ -113,7 +115,7 @@ class OriginFinder:
         uuid = self._uuids.get(num)
         return self.order_of_requisition(uuid) if uuid else None
 
-    def _remember(self, rows: Iterable[Mapping[str, Any]]) -> None:
+    def _remember(self, rows: Iterable[Mapping[str, object]]) -> None:
         for row in rows:
             num, uuid = row.get("num"), row.get("uuid")
             if num is not None and str(num).strip().isdigit() and uuid:

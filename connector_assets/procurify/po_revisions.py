@@ -15,12 +15,12 @@ from typing import Any
 from connector_assets.procurify.order_fields import PO_STATES_REFUSING, item_account_code, words
 
 
-def _decimal(value: Any) -> Decimal | None:
+def _decimal(value: object) -> Decimal | None:
     raw = str(value if value is not None else "").strip()
     return Decimal(raw) if raw else None
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: object, b: object) -> bool:
     left, right = _decimal(a), _decimal(b)
     return left is not None and right is not None and left == right
 
@@ -45,8 +45,8 @@ class LineMatch:
     how: str = "sku"
 
 
-def _line_order(item: Mapping[str, Any]) -> tuple[int, int]:
-    def whole(value: Any) -> int:
+def _line_order(item: Mapping[str, object]) -> tuple[int, int]:
+    def whole(value: object) -> int:
         raw = str(value if value is not None else "").strip()
         return int(raw) if raw.isdigit() else 0
 

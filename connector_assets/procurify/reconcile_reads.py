@@ -19,17 +19,19 @@ from connector_assets.flows.values import text
 from connector_assets.procurify.bill_fields import currency_code, in_currency, status_code, status_name
 from connector_assets.procurify.bill_marks import has_payment
 from connector_assets.procurify.bill_reads import staged_bills
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.procurify.session import ProcurifySession
 
 PAID = 4  # bill status 4 Paid (reference 2.6)
 
 
-def bills_of_day(staging: Any, asset: AssetKey, day: str) -> list[dict[str, Any]]:
+def bills_of_day(staging: StagingResource, asset: AssetKey, day: str) -> list[dict[str, Any]]:
     """The bills staged at ``asset`` for the day, latest version each (as the bills flows read them)."""
     return [bill for bill, _stamp in staged_bills(staging, asset, day)]
 
 
-def changed(session: Any, entity: str, day: str) -> Iterator[dict[str, Any]]:
+def changed(session: ProcurifySession, entity: str, day: str) -> Iterator[dict[str, Any]]:
     """Procurify's ``entity`` records (list rows) changed in the UTC day, streamed."""
     start, end = day_window(day)
     yield from session.iter_changed(entity, start, end)
@@ -46,7 +48,7 @@ def month(period: str) -> tuple[date, date]:
 
 
 def bills_in_period(
-    session: Any,
+    session: ProcurifySession,
     vendor_id: str,
     period: str,
     date_fields: Iterable[str],
@@ -57,7 +59,7 @@ def bills_in_period(
     ``period_of_bill`` (the integration's rule) says it is the period's; a later read wins for a bill two
     reads return; bills without a uuid are left out."""
     first, last = month(period)
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, object]] = {}
     for field in date_fields:
         filters = {"vendor": vendor_id, f"{field}_0": first, f"{field}_1": last}
         for bill in session.iter_all("bills", filters=filters):
@@ -87,7 +89,9 @@ class RegisterBill:
         return f"bill {self.uuid} (invoice {self.invoice or 'none'})"
 
 
-def register_bill(bill: Mapping[str, Any], period: str, statuses: frozenset[int], sent: bool) -> RegisterBill:
+def register_bill(
+    bill: Mapping[str, object], period: str, statuses: frozenset[int], sent: bool
+) -> RegisterBill:
     """The bill of a register of ``period``; ``statuses`` count as approved, ``sent``: the integration sent
     it (so an export by another process does not put it aside)."""
     status, currency = status_code(bill), currency_code(bill)
@@ -106,7 +110,7 @@ def register_bill(bill: Mapping[str, Any], period: str, statuses: frozenset[int]
     )
 
 
-def record_now(session: Any, entity: str, ident: Any) -> dict[str, Any] | None:
+def record_now(session: ProcurifySession, entity: str, ident: Any) -> dict[str, Any] | None:
     """Procurify's ``entity`` record ``ident`` as it is now (read by id), None when Procurify has none."""
     try:
         return session.get(entity, ident)
@@ -114,7 +118,7 @@ def record_now(session: Any, entity: str, ident: Any) -> dict[str, Any] | None:
         return None
 
 
-def bill_now(session: Any, uuid: str) -> dict[str, Any] | None:
+def bill_now(session: ProcurifySession, uuid: str) -> dict[str, Any] | None:
     """The bill as Procurify has it now (full read), None when Procurify has no such bill."""
     return record_now(session, "bills", uuid)
 
@@ -156,7 +160,9 @@ def all_vendors(session: Any) -> dict[str, dict[str, Any]]:
     return {str(v.get("id")): v for v in session.iter_all("vendors") if v.get("id") is not None}
 
 
-def procurify_vendors(session: Any, vendor_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+def procurify_vendors(
+    session: ProcurifySession, vendor_ids: Iterable[str]
+) -> dict[str, dict[str, object] | None]:
     """Vendor id -> Procurify's record, None when Procurify has no such vendor (404)."""
     ordered = sorted({v for v in vendor_ids if str(v).isdigit()}, key=int)
     return {vendor_id: record_now(session, "vendors", vendor_id) for vendor_id in ordered}

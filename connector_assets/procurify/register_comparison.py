@@ -97,7 +97,7 @@ class RegisterComparison:
             kind, bill.label, self.scope, value, money(bill.amount, bill.currency or None), words
         )
 
-    def sentence(self, bill: RegisterBill, template: str, document: Any = None, **more: Any) -> str:
+    def sentence(self, bill: RegisterBill, template: str, document: object = None, **more: object) -> str:
         """``template`` (one of ``RegisterWords``) said of ``bill`` and its document."""
         other = getattr(document, "amount", None)
         currency = bill.currency or None  # both sides' amounts are in it (else ``currency_mismatch``)
@@ -112,7 +112,7 @@ class RegisterComparison:
             **more,
         )
 
-    def not_approved(self, bill: RegisterBill, document: Any) -> None:
+    def not_approved(self, bill: RegisterBill, document: object) -> None:
         """A bill whose status does not count as approved (a subclass may name its document)."""
 
     def currency_mismatch(self, bill: RegisterBill, document: Any) -> bool:
@@ -120,9 +120,9 @@ class RegisterComparison:
         its amount out: 1,000.00 EUR against 1,000.00 USD is no amount difference, nor agreement."""
         return False
 
-    def unusable(self, bill: RegisterBill, document: Any) -> bool:
+    def unusable(self, bill: RegisterBill, document: object) -> bool:
         """Whether the document cannot be compared (a subclass names why), True to pass over it."""
         return False
 
-    def paired(self, bill: RegisterBill, document: Any) -> None:
+    def paired(self, bill: RegisterBill, document: object) -> None:
         """An approved bill with its document, amounts compared (a subclass may compare more)."""

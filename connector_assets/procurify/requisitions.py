@@ -46,7 +46,7 @@ class ProcurifyRequisitions(SessionTarget):
         self.checked = settings.read(self.description_check_setting) != "on"  # off: nothing to check
         self.dropped: str | None = None  # why creating stopped, once the read-back showed it
         # A chunk's list read (since, by description) with our creates since; dropped when a create fails.
-        self.listed: tuple[date, dict[str, list[dict[str, Any]]]] | None = None
+        self.listed: tuple[date, dict[str, list[dict[str, object]]]] | None = None
 
     @classmethod
     @contextmanager
@@ -205,7 +205,7 @@ def _since(record: Mapped) -> date:
     return date.fromisoformat(record.natural_key.get("created_since") or date.today().isoformat())
 
 
-def _created_on(requisition: Mapping[str, Any]) -> date | None:
+def _created_on(requisition: Mapping[str, object]) -> date | None:
     """The day of a requisition header's ``date`` (its creation, §2.4), None when it is not a date."""
     try:
         return date.fromisoformat(str(requisition.get("date") or "")[:10])

@@ -12,6 +12,9 @@ from typing import Any
 import requests
 
 from connector_assets.procurify.vendor_pairing import PROCURIFY, VENDOR_ENTITY, VendorPairing
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.ledger import Ledger
+from connector_resources.procurify.session import ProcurifySession
 
 
 class ProcurifyOperators:
@@ -77,7 +80,9 @@ class ProcurifyOperators:
                     bought += made
         return raised, bought
 
-    def requisition_lines(self, procurify: Any, num: int) -> tuple[str, list[dict[str, Any]]]:
+    def requisition_lines(
+        self, procurify: SessionSource[ProcurifySession], num: int
+    ) -> tuple[str, list[dict[str, Any]]]:
         """(uuid, lines) of requisition ``num``, its lines read through the API (``procurify``: the
         resource), as a buyer reads the screen."""
         uuid = self.record("orders", num)["uuid"]
@@ -90,7 +95,7 @@ class ProcurifyOperators:
         return bool(self.post("payments", {"bill_uuids": [bill_uuid], "status": "paid"}))
 
 
-def link_vendor_erp_keys(root: str, numbers: list[int], text: str = "{n}") -> dict[str, Any]:
+def link_vendor_erp_keys(root: str, numbers: list[int], text: str = "{n}") -> dict[str, object]:
     """Re-point the Procurify sandbox's seeded vendor ERP keys at ``numbers`` (another sandbox's supplier
     keys, ``text`` their shape) through ``POST /sandbox/vendors/erp-links``; idempotent. The route's counts
     plus ``suppliers`` (how many numbers were offered)."""
@@ -101,7 +106,7 @@ def link_vendor_erp_keys(root: str, numbers: list[int], text: str = "{n}") -> di
     return {**response.json(), "suppliers": len(numbers)}
 
 
-def active_vendors(procurify: Any) -> list[dict[str, Any]]:
+def active_vendors(procurify: SessionSource[ProcurifySession]) -> list[dict[str, Any]]:
     """The Procurify vendors that are active and purchasable (type 3 PREFERRED or 4 REGULAR, not the OTHER
     bucket or a system vendor), by ascending id (read through the API)."""
     with procurify.session() as session:
@@ -110,13 +115,13 @@ def active_vendors(procurify: Any) -> list[dict[str, Any]]:
     return sorted(live, key=lambda r: int(r["id"]))
 
 
-def active_vendor_ids(procurify: Any) -> list[str]:
+def active_vendor_ids(procurify: SessionSource[ProcurifySession]) -> list[str]:
     """Ids of ``active_vendors``, ascending."""
     return [str(r["id"]) for r in active_vendors(procurify)]
 
 
 def pair_seeded_vendors(
-    ledger: Any,
+    ledger: Ledger,
     pairing: VendorPairing,
     vendor_ids: list[str],
     supplier_ids: list[str],

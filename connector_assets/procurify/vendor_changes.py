@@ -17,9 +17,11 @@ from dagster import AssetKey, AssetObservation
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES
 from connector_assets.runtime.run_reads import RunReads
+from connector_assets.runtime.session_source import SessionSource
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.ledger import schema as ledger_schema
+from connector_resources.procurify.session import ProcurifySession
 from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
@@ -42,7 +44,7 @@ class VendorRead:
     calls: int = 0
 
 
-def read_vendors(procurify: Any, read: VendorRead) -> Iterator[dict[str, Any]]:
+def read_vendors(procurify: SessionSource[ProcurifySession], read: VendorRead) -> Iterator[dict[str, object]]:
     """Every purchasable vendor, streamed page by page (one page in memory), on one session of
     ``procurify`` (the resource). A large ``read.page_size`` keeps a whole read to the fewest calls; a
     server with a lower cap answers smaller pages and more of them. ``read`` counts vendors, pages and
@@ -163,11 +165,11 @@ class VendorPoll:
         self.read = VendorRead(page_size)
         self.sent = 0
 
-    def vendors(self, procurify: Any) -> Iterator[dict[str, Any]]:
+    def vendors(self, procurify: SessionSource[ProcurifySession]) -> Iterator[dict[str, Any]]:
         """Every purchasable vendor of ``procurify`` (the resource), fingerprinted as it streams."""
         return self.changes.fingerprinted(read_vendors(procurify, self.read))
 
-    def counted(self, records: Iterable[Any]) -> Iterator[Any]:
+    def counted(self, records: Iterable[object]) -> Iterator[Any]:
         for record in records:
             self.sent += 1
             yield record

@@ -24,13 +24,13 @@ PURCHASABLE_TYPES = {3: "PREFERRED", 4: "REGULAR"}
 
 
 def address_fields(
-    lines: Iterable[Any], city: Any, state: Any, postal_code: Any, country: Any
+    lines: Iterable[object], city: object, state: object, postal_code: object, country: object
 ) -> dict[str, str | None] | None:
     """An address as a Procurify vendor's fields (``addressLineOne`` the first non-blank line,
     ``addressLineTwo`` the others joined, ``city``, ``state_province``, ``postalCode``, ``country`` upper
     case; a blank part as None), or None when every part is blank."""
 
-    def text(value: Any) -> str:
+    def text(value: object) -> str:
         return "" if value is None else " ".join(str(value).split())
 
     given = [line for line in (text(line) for line in lines) if line]
@@ -47,12 +47,12 @@ def address_fields(
     return {key: value or None for key, value in parts.items()}
 
 
-def vendor_label(vendor: Mapping[str, Any]) -> str:
+def vendor_label(vendor: Mapping[str, object]) -> str:
     """How a finance user recognises the vendor: ``Procurify vendor 812 (Granite Supply Co)``."""
     return f"Procurify vendor {vendor.get('id')} ({words(vendor.get('name'))})"
 
 
-def first_email(vendor: Mapping[str, Any]) -> str:
+def first_email(vendor: Mapping[str, object]) -> str:
     """The vendor's first e-mail (``email`` is an array; a bare string is taken as one address)."""
     emails = vendor.get("email")
     if isinstance(emails, str):
@@ -62,12 +62,12 @@ def first_email(vendor: Mapping[str, Any]) -> str:
     return ""
 
 
-def is_active(vendor: Mapping[str, Any]) -> bool:
+def is_active(vendor: Mapping[str, object]) -> bool:
     """Whether the vendor is active (absent counts as active: Procurify's default)."""
     return vendor.get("active") not in (False, 0, "false", "False", "0")
 
 
-def vendor_type(vendor: Mapping[str, Any]) -> int | None:
+def vendor_type(vendor: Mapping[str, object]) -> int | None:
     """The vendor's type code, None when it has none a number can be read from."""
     try:
         return int(vendor.get("type"))  # type: ignore[arg-type]
@@ -75,14 +75,14 @@ def vendor_type(vendor: Mapping[str, Any]) -> int | None:
         return None
 
 
-def not_purchasable_why(vendor: Mapping[str, Any]) -> str | None:
+def not_purchasable_why(vendor: Mapping[str, object]) -> str | None:
     """Why the vendor is no supplier one orders from (its type), None when it is one."""
     if vendor_type(vendor) not in PURCHASABLE_TYPES:
         return f"type {vendor.get('type')} is not a purchasable vendor (3 PREFERRED or 4 REGULAR)"
     return None
 
 
-def content_fingerprint(vendor: Mapping[str, Any], fields: Iterable[str]) -> str:
+def content_fingerprint(vendor: Mapping[str, object], fields: Iterable[str]) -> str:
     """A hash of the vendor's ``fields`` (what a flow maps and decides by): equal when nothing the flow
     cares about changed, whatever ``dateModified`` says (16 hex digits: a vendor's own history, not a
     security digest)."""

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from connector_assets.runtime.run_reads import RunReads
+from connector_resources.procurify.session import ProcurifySession
 from connector_resources.procurify.writes import VENDOR_WRITES
 from connector_resources.replay import shared_value
 
@@ -28,7 +29,7 @@ def kept_vendors(run: dict[str, Any] | None) -> Vendors | None:
 
 
 def whole_list(
-    session: Any, needed: int, entity: str, key: str, page_size: int = LIST_PAGE_SIZE
+    session: ProcurifySession, needed: int, entity: str, key: str, page_size: int = LIST_PAGE_SIZE
 ) -> dict[str, dict[str, Any]] | None:
     """Each row of ``entity`` by its ``key`` when the count asked first and the list's pages cost fewer
     calls than ``needed`` reads one at a time; None when not, or the server gives no count."""
@@ -44,7 +45,7 @@ def listed_vendors(session: Any, needed: int, page_size: int = LIST_PAGE_SIZE) -
     return whole_list(session, needed, "vendors", "id", page_size)
 
 
-def replay_vendors(session: Any, needed: int) -> Vendors | None:
+def replay_vendors(session: ProcurifySession, needed: int) -> Vendors | None:
     """``listed_vendors`` kept for the whole replay once read: each chunk of a replay (50 records) would
     read the whole list again; outside a replay, read each time."""
     kept: dict[str, Vendors] = shared_value(("procurify vendor list",), dict)
@@ -57,7 +58,7 @@ def replay_vendors(session: Any, needed: int) -> Vendors | None:
 
 
 @contextmanager
-def list_pages(session: Any, page_size: int = LIST_PAGE_SIZE) -> Iterator[None]:
+def list_pages(session: ProcurifySession, page_size: int = LIST_PAGE_SIZE) -> Iterator[None]:
     """``session``'s list reads in pages of ``page_size`` for the while, its own size put back after."""
     before, session.page_size = session.page_size, page_size
     try:

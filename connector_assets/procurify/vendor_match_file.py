@@ -7,6 +7,7 @@ matches".
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from dagster import AssetKey, AssetsDefinition, Failure, MaterializeResult, asse
 
 from connector_assets.procurify.vendor_matches import MatchRefused, VendorMatches, check_procurify_vendor
 from connector_resources import settings
+from connector_resources.ledger import Ledger
+from connector_resources.procurify.session import ProcurifySession
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,9 @@ class MatchFile:
                 rows.append(FileRow(number, vendor, supplier))
         return rows
 
-    def checked_rows(self, path: Path, system: Any, procurify: Any) -> list[tuple[FileRow, Any, str]]:
+    def checked_rows(
+        self, path: Path, system: object, procurify: ProcurifySession
+    ) -> list[tuple[FileRow, object, str]]:
         """Each row with its supplier and the vendor's name; ``ValueError`` naming the file and the line of
         a row whose vendor or supplier number names nothing (every row is checked before any is stored)."""
         checked = []
@@ -123,12 +128,12 @@ class FileLoad:
 def load_match_file(
     file: MatchFile,
     matches: VendorMatches,
-    ledger: Any,
-    session: Any,
-    procurify: Any,
+    ledger: Ledger,
+    session: object,
+    procurify: ProcurifySession,
     *,
     run_id: str | None = None,
-    log: Any = None,
+    log: logging.Logger | None = None,
 ) -> FileLoad | None:
     """Load the file ``file.setting`` names into the ledger as ``matches`` (``session``: the other system's;
     ``procurify``: a Procurify session); None when the setting is unset. ``OSError`` / ``ValueError`` naming

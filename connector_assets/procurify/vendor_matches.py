@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
 from connector_assets.flows.manual_matches import set_match
 from connector_assets.flows.manual_pairs import (
     SOURCE,
@@ -26,9 +28,10 @@ from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY
 from connector_resources.ledger import Ledger
 from connector_resources.ledger.operator_actions import OPERATOR_ROLE, Operator
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.procurify.session import ProcurifySession
 
 
-def check_procurify_vendor(session: Any, vendor_id: str) -> str:
+def check_procurify_vendor(session: ProcurifySession, vendor_id: str) -> str:
     """The name of Procurify vendor ``vendor_id``; ``MatchRefused`` when Procurify has no such vendor."""
     try:
         vendor = session.get("vendors", vendor_id)
@@ -112,7 +115,7 @@ class VendorRules(PairingRules):
         left = "left inactive, no longer paired, not renamed"
         return {made[0].id: f"the flow's vendor {label} is inactive in Procurify: {left}"}
 
-    def answered(self, match: Proposed, because: str, *, run_id: str | None, conn: Any) -> int:
+    def answered(self, match: Proposed, because: str, *, run_id: str | None, conn: Connection) -> int:
         vendor_id, supplier = self._keys(match.source, match.target)
         return resolve_answered(
             match.ledger,
@@ -135,7 +138,7 @@ def resolve_answered(
     reason: str,
     target_id: str | None = None,
     run_id: str | None = None,
-    conn: Any,
+    conn: Connection,
 ) -> int:
     """Resolve vendor ``vendor_id``'s unresolved items of ``flow`` (failed, held or abandoned: the flow
     found no supplier for it) now that a match pairs it, each with an ``update`` audit event saying so;
@@ -177,7 +180,7 @@ class VendorMatches:
         replace: bool = False,
         keep_people: bool = False,
         run_id: str | None = None,
-        procurify: Any = None,
+        procurify: ProcurifySession | None = None,
     ) -> MatchResult:
         """Store Procurify vendor ``vendor_id`` = ``supplier`` (both already read in their systems) as a
         manual match entered by ``entered_by`` (an operator) through the kit's path (``set_match``);

@@ -15,8 +15,10 @@ from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.procurify.vendor_list import kept_vendors, listed_vendors
 from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, VendorPairing
+from connector_assets.runtime.session_source import SessionSource
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import SYSTEM
+from connector_resources.procurify.session import ProcurifySession
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import Refusal, Refused
 
@@ -53,7 +55,7 @@ class ProcurifyVendorTarget:
 
     def __init__(self, session: Any, ledger: Ledger, run_id: str | None = None, run: Any = None) -> None:
         self.session, self.ledger, self.run_id = session, ledger, run_id
-        self.listed: dict[str, dict[str, Any]] = {}  # the last chunk's list read, by vendor id
+        self.listed: dict[str, dict[str, object]] = {}  # the last chunk's list read, by vendor id
         self.run = run  # the run's vendor list (``vendor_list.vendors_for_run``) while no vendor is written
 
     @classmethod
@@ -106,14 +108,16 @@ class ProcurifyVendorTarget:
         """Another way to find the vendor once pair and ``external_id`` found none (None: create one)."""
         return None
 
-    def refuse_if_paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], how: str) -> None:
+    def refuse_if_paired_elsewhere(self, record: Mapped, vendor: Mapping[str, object], how: str) -> None:
         """Raise ``paired_elsewhere`` when the ledger pairs ``vendor`` (found because it ``how``) with
         another supplier than ``record``'s."""
         other = self.pairing.paired_supplier(self.ledger, str(vendor.get("id")))
         if other is not None and other != record.source_key:
             raise self.paired_elsewhere(record, vendor, other, how)
 
-    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
+    def paired_elsewhere(
+        self, record: Mapped, vendor: Mapping[str, object], other: str, how: str
+    ) -> Exception:
         """The refusal of a found ``vendor`` the ledger pairs with supplier ``other``, in the integration's
         words (what to correct, where)."""
         raise NotImplementedError
@@ -144,7 +148,9 @@ class KeyedVendors(ProcurifyVendorTarget):
     # why a new vendor has no e-mail, and where to add one ("no e-mail address in F01151 and ...")
     email_missing: str
 
-    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
+    def paired_elsewhere(
+        self, record: Mapped, vendor: Mapping[str, object], other: str, how: str
+    ) -> Exception:
         key, words = record.source_key, self.supplier_words
         return VendorRefused(
             f"{words} {key}: Procurify vendor {vendor['id']} ({vendor.get('name')}) carries "
@@ -233,7 +239,9 @@ class NamedVendors(ProcurifyVendorTarget):
             )
         return str(vendor["id"])
 
-    def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
+    def paired_elsewhere(
+        self, record: Mapped, vendor: Mapping[str, object], other: str, how: str
+    ) -> Exception:
         return VendorRefused(
             f"{self.who(record)}: Procurify vendor {vendor.get('id')} ({vendor.get('name')}) {how}, but it "
             f"is already paired with {self.supplier_words} {other}; not adopted, not changed. Pair the right "
@@ -295,10 +303,10 @@ class NamedVendors(ProcurifyVendorTarget):
 @contextmanager
 def open_vendors(
     target: type[ProcurifyVendorTarget],
-    procurify: Any,
+    procurify: SessionSource[ProcurifySession],
     ledger: Ledger,
     run_id: str | None = None,
-    run: Any = None,
+    run: object = None,
 ) -> Iterator[ProcurifyVendorTarget]:
     """``target`` on a session of ``procurify``, with the ledger for the pairs and ``run``'s vendor list."""
     with procurify.session() as session:

@@ -24,7 +24,7 @@ def fallback_email(setting: str) -> str:
     return settings.read(setting)
 
 
-def _words(value: Any) -> str:
+def _words(value: object) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
@@ -46,11 +46,11 @@ def vendor_changes(vendor: Mapping[str, Any], body: Mapping[str, Any], email: Em
     return changes
 
 
-def _same_email(left: Any, right: Any) -> bool:
+def _same_email(left: object, right: object) -> bool:
     return _words(left).casefold() == _words(right).casefold()
 
 
-def primary_email_first(held: Any, wanted: list[str], fallback: bool) -> list[str] | None:
+def primary_email_first(held: object, wanted: list[str], fallback: bool) -> list[str] | None:
     """The vendor's new ``email`` array, or None when it needs none: the other system's primary address
     first, addresses a buyer added after it kept. A ``fallback`` address never replaces real ones."""
     addresses = [a for a in held if _words(a)] if isinstance(held, list) else []
@@ -62,7 +62,7 @@ def primary_email_first(held: Any, wanted: list[str], fallback: bool) -> list[st
     return [wanted[0], *rest]
 
 
-def email_when_none(held: Any, wanted: list[str]) -> list[str] | None:
+def email_when_none(held: object, wanted: list[str]) -> list[str] | None:
     """The vendor's new ``email`` array: the (fallback) address only when the vendor has no address at all
     (it never replaces real ones); None otherwise."""
     addresses = held if isinstance(held, list) else [held]

@@ -28,7 +28,7 @@ def staged_schema(columns: Iterable[Column], described: Mapping[str, str] | None
     }
 
 
-def model_schema(model: LazyModel | type) -> dict[str, Any]:
+def model_schema(model: LazyModel | type) -> dict[str, object]:
     """``{dagster/column_schema: ...}`` of the records ``model`` (a flow's pandera model) accepts: each
     column's dtype, whether it may be null and its checks as the description."""
     return {

@@ -66,7 +66,7 @@ def missing(what: str, lost: str) -> None:
     warnings.warn(f"this Dagster has no {what}: {lost}", DagsterCompatWarning, stacklevel=3)
 
 
-def private(module: str, name: str, fallback: Any, lost: str) -> Any:
+def private(module: str, name: str, fallback: object, lost: str) -> Any:
     """``module.name`` from the installed Dagster, else ``fallback`` with one warning saying ``lost``."""
     try:
         return getattr(import_module(module), name)
@@ -108,7 +108,7 @@ def stock_delay(attempt_num: int, backoff: Backoff | None, jitter: Jitter | None
     return delay
 
 
-def _run_stock_daemon(*_args: Any, **_kwargs: Any) -> None:
+def _run_stock_daemon(*_args: object, **_kwargs: object) -> None:
     """Dagster's own ``dagster-daemon`` command with this process's arguments, in place of this process."""
     os.execvp("dagster-daemon", ["dagster-daemon", *sys.argv[1:]])
 

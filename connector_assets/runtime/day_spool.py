@@ -40,7 +40,7 @@ class DaySpool:
         self.schema = arrow_schema(columns)
         self.days = tuple(days)
         self.budget = max(1, budget)
-        self._pending: dict[date, list[dict[str, Any]]] = {day: [] for day in self.days}
+        self._pending: dict[date, list[dict[str, object]]] = {day: [] for day in self.days}
         self._held = 0  # rows in ``_pending``, all days together
         self._writers: dict[date, PartitionWriter] = {}
 

@@ -69,7 +69,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         return self._kept
 
     @classmethod
-    def config_type(cls) -> dict[str, Any]:
+    def config_type(cls) -> dict[str, object]:
         return {"base_dir": Field(StringSource, is_required=False)}
 
     @classmethod

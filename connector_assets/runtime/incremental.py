@@ -6,7 +6,7 @@ one change-feed query (``read_range``). The details: docs/sources.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -61,13 +61,13 @@ class DayRead:
         self.last = moment if self.last is None else max(self.last, moment)
 
 
-def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
+def _json_safe(row: Mapping[str, object]) -> dict[str, object]:
     return json.loads(json.dumps(row, default=str))
 
 
 def _reject(
     stream: Stream,
-    raw: dict[str, Any],
+    raw: Mapping[str, object],
     record: str,
     exc: StagingError,
     read: DayRead,
@@ -225,7 +225,7 @@ def read_range(
     return [reads[day] for day in days]
 
 
-def _day_in(moment: Any, first: date, last: date) -> date | None:
+def _day_in(moment: object, first: date, last: date) -> date | None:
     """The day of ``moment`` (a change time, UTC) held to ``[first, last]``; None if not a datetime."""
     if not isinstance(moment, datetime):
         return None
@@ -312,7 +312,7 @@ def day_metadata(read: DayRead) -> dict[str, Any]:
     """One day partition's own figures, for its own materialization (``read_metadata``'s keys)."""
     from dagster import MetadataValue
 
-    metadata: dict[str, Any] = {
+    metadata: dict[str, object] = {
         "rows": read.rows,
         "rows_rejected_to_retry_queue": read.rejected,
         "modes": read.mode,
@@ -324,7 +324,7 @@ def day_metadata(read: DayRead) -> dict[str, Any]:
     return metadata
 
 
-def run_metadata(reads: list[DayRead], *, pages: int, extra: dict[str, Any]) -> dict[str, Any]:
+def run_metadata(reads: list[DayRead], *, pages: int, extra: Mapping[str, object]) -> dict[str, Any]:
     """What a partitioned run shares among its partitions' materializations: the run's totals, under
     names of their own (``run_...``) so they never pass for a day's figures (``day_metadata``)."""
     return {
@@ -336,13 +336,13 @@ def run_metadata(reads: list[DayRead], *, pages: int, extra: dict[str, Any]) -> 
     }
 
 
-def read_metadata(reads: list[DayRead], *, pages: int, extra: dict[str, Any]) -> dict[str, Any]:
+def read_metadata(reads: list[DayRead], *, pages: int, extra: Mapping[str, object]) -> dict[str, Any]:
     """The metadata every source asset reports: rows, rejections, pages, first/last change, modes."""
     from dagster import MetadataValue
 
     firsts = [r.first for r in reads if r.first]
     lasts = [r.last for r in reads if r.last]
-    metadata: dict[str, Any] = {
+    metadata: dict[str, object] = {
         "rows": sum(r.rows for r in reads),
         "rows_rejected_to_retry_queue": sum(r.rejected for r in reads),
         "pages": pages,

@@ -26,7 +26,7 @@ def connector_schedule(name: str, job: Any, *, cron: str, timezone: str, descrip
 
 
 def build_poll_schedule(
-    name: str, job: Any, *, cron: str, timezone: str, description: str
+    name: str, job: object, *, cron: str, timezone: str, description: str
 ) -> ScheduleDefinition:
     """``job``: the asset job (``define_asset_job``) whose partitioned assets the schedule polls."""
     zone = ZoneInfo(timezone)

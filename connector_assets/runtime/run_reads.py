@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ class RunReads(Generic[T]):
                 self._runs[run_id] = self._new()
             return self._runs[run_id]
 
-    def of(self, context: Any) -> T | None:
+    def of(self, context: object) -> T | None:
         """The reads of the run ``context`` (a step's) belongs to; None for one naming no run (a test's)."""
         run = getattr(getattr(context, "run", None), "run_id", None)
         return None if run is None else self(str(run))
@@ -36,7 +36,7 @@ class RunReads(Generic[T]):
 _FIRSTS: RunReads[set[str]] = RunReads(set)
 
 
-def first_in_run(context: Any, name: str) -> bool:
+def first_in_run(context: object, name: str) -> bool:
     """Whether ``name`` (a step that reads its range's every day ahead, on its first day) is asked for the
     first time in the run of ``context``; False for a context naming no run (it reads its own day)."""
     asked = _FIRSTS.of(context)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -259,7 +259,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 UNDERSTOOD_TYPES: tuple[type[BaseException], ...] = (ConnectorError, *TRANSIENT_TYPES, *CONFIGURATION_TYPES)
 
 
-def _context_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _context_of(args: tuple[object, ...], kwargs: Mapping[str, object]) -> Any:
     contexts = (AssetExecutionContext, OpExecutionContext)
     return next((a for a in (*args, *kwargs.values()) if isinstance(a, contexts)), None)
 

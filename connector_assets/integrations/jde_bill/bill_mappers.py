@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from connector_assets.bill.bodies import bill_line, bill_parts
 from connector_assets.flows.amounts import money
@@ -70,7 +69,11 @@ def _record(
     taken_over_by: Mapping[str, str] | None = None,
 ) -> Mapped:
     body, fields = bill_parts(invoice, due, description, lines, books.vendors.get(supplier), order_number)
-    natural: dict[str, Any] = {"supplier": supplier, "invoice_numbers": invoice_numbers, "currency": currency}
+    natural: dict[str, object] = {
+        "supplier": supplier,
+        "invoice_numbers": invoice_numbers,
+        "currency": currency,
+    }
     if voucher:
         natural["voucher"] = voucher
     if taken_over_by:

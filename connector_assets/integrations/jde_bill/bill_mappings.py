@@ -21,6 +21,7 @@ from connector_assets.flows.setting_tables import setting_table
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.document_statuses import DocumentStatuses
 from connector_assets.jde.master_data import business_units, postable_accounts
+from connector_assets.runtime.staging import StagingResource
 from connector_resources import settings
 from connector_resources.refusals import Refusal, mapping_missing, source_invalid
 
@@ -163,7 +164,9 @@ class LineCoder:
         )
 
     @classmethod
-    def load(cls, staging: Any, accounts: Mapping[str, str], departments: Mapping[str, str]) -> "LineCoder":
+    def load(
+        cls, staging: StagingResource, accounts: Mapping[str, str], departments: Mapping[str, str]
+    ) -> "LineCoder":
         return cls(
             accounts,
             departments,

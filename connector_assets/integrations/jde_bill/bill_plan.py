@@ -23,6 +23,8 @@ from connector_assets.jde.order_vouchers import (
     vouchers_by_order,
     with_voucher_orders,
 )
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 from .bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
@@ -31,7 +33,7 @@ from .integration import INTEGRATION
 
 
 def plan_bills(
-    jde: Any,
+    jde: SessionSource[JdeSession],
     ledger: Ledger,
     books: Books,
     orders: Iterable[JdePurchaseOrder],
@@ -103,7 +105,10 @@ def plan_bills(
 
 
 def read_plan_ahead(
-    jde: Any, policy: Any, orders: Iterable[JdePurchaseOrder], vouchers: Iterable[JdeVoucher]
+    jde: SessionSource[JdeSession],
+    policy: Any,
+    orders: Iterable[JdePurchaseOrder],
+    vouchers: Iterable[JdeVoucher],
 ) -> None:
     """What ``plan_bills`` reads from JDE for any part of ``orders`` and ``vouchers`` (several days' at
     once, for the days to find kept): every order a voucher is on, read whatever else is in hand."""

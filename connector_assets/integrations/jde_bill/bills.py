@@ -30,6 +30,9 @@ from connector_assets.jde.order_vouchers import (
     voucher_source_key,
 )
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
+from connector_assets.runtime.session_source import SessionSource
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.jde.session import JdeSession
 from connector_resources.refusals import refused
 
 from .bill_keys import ENTITY
@@ -62,7 +65,7 @@ BillRecord = record_model(
 # -- the partition's bills, and a replay's -----------------------------------------------------------------
 
 
-def staged_books(staging: Any, today: bool) -> Books:
+def staged_books(staging: StagingResource, today: bool) -> Books:
     """The tables as staged for the run (``today``: staged afresh from today's files, for a replay)."""
     tables = {t.asset: t.restage(staging) if today else t.snapshot(staging) for t in TABLES}
     coder = LineCoder.load(staging, tables[ACCOUNTS.asset], tables[DEPARTMENTS.asset])
@@ -84,7 +87,9 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     yield from made
 
 
-def read_bills_ahead(staging: Any, jde: Any, days: list[str | None], policy: BillPolicy) -> None:
+def read_bills_ahead(
+    staging: StagingResource, jde: SessionSource[JdeSession], days: list[str | None], policy: BillPolicy
+) -> None:
     """What ``map_bills`` reads from JDE for each of ``days``, read at once: their orders and vouchers, and
     what the voucher-on-order rule reads for them (``bill_plan.read_plan_ahead``)."""
     orders = changed_purchase_orders_of_days(staging, jde, days)

@@ -3,6 +3,7 @@ bill came from (``ML_RecordPayment``) or as a journal entry; the bodies, keys an
 ``jde.payment_postings``. Depth: docs/integrations/jde_bill.md, "The flows" ("payments, BILL -> JDE").
 """
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,8 +34,10 @@ from connector_assets.jde.payment_postings import (
     voucher_payment,
 )
 from connector_assets.jde.payment_postings import journal_key as posting_key
+from connector_assets.runtime.session_source import SessionSource
 from connector_resources import settings
 from connector_resources.bill import BillResource
+from connector_resources.bill.session import BillSession
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal, master_missing, refusal_of, refused, source_invalid
 from connector_resources.replay import shared_value
@@ -90,14 +93,16 @@ JdeBillPaymentRecord = record_model(
 )  # ``currency`` (the payment's, blank: the company's) is JdePostingRecord's
 
 
-def bill_currency(vendor: Mapping[str, Any]) -> str:
+def bill_currency(vendor: Mapping[str, object]) -> str:
     """The currency a BILL vendor's bills and payments are in (they name none of their own, reference 2.7):
     its ``billCurrency``, blank: USD (BILL's own)."""
     return str(vendor.get("billCurrency") or "").strip().upper() or HOME_CURRENCY
 
 
 def vendor_currencies(
-    bill: Any, payments: Iterable[Mapping[str, Any]], known: dict[str, str] | None = None
+    bill: Any,
+    payments: Iterable[Mapping[str, Any]],
+    known: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """BILL vendor id -> ``bill_currency``, for the vendors of ``payments``, read by id (100 to a call)
     unless ``known`` holds them (it keeps what is read). A vendor BILL does not answer for is absent."""
@@ -207,8 +212,8 @@ def payment_records(
     ledger: Ledger,
     staging: Any,
     versions: Iterable[Version],
-    log: Any = None,
-    bill: Any = None,
+    log: logging.Logger | None = None,
+    bill: SessionSource[BillSession] | None = None,
     known_currencies: dict[str, str] | None = None,
 ) -> Iterator[Mapped | Rejected | OutOfScope]:
     """``versions`` that BILL paid, mapped (``map_payment``); the journal accounts are checked against the

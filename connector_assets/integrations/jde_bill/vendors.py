@@ -3,8 +3,10 @@ side (``jde.addressed_suppliers``), matched before a create by ``BillVendors``. 
 docs/integrations/jde_bill.md, "The flows" ("vendors").
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+from dagster import AssetExecutionContext
 
 from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
 from connector_assets.bill.targets import BillVendors
@@ -43,11 +45,11 @@ BillVendorRecord = record_model(
 )
 
 
-def _text(row: dict[str, Any] | None, alias: str) -> str:
+def _text(row: Mapping[str, object] | None, alias: str) -> str:
     return str((row or {}).get(alias) or "").strip()
 
 
-def map_address(mailing: dict[str, Any] | None, country: str = "") -> dict[str, str] | None:
+def map_address(mailing: Mapping[str, object] | None, country: str = "") -> dict[str, str] | None:
     """An F0116 row -> BILL's ``address`` (only the parts JDE has), or None when it holds no address;
     ``country`` stands in for a blank CTR."""
     lines = [_text(mailing, f"ADD{n}") for n in range(1, 5)]
@@ -98,7 +100,7 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
     )
 
 
-def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_vendors(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
     also = _awaited(context, partition)
     found = changed_addressed_suppliers(

@@ -133,7 +133,7 @@ def _map(context: Any, accounts: AccountMap, only: set[str] | None) -> Iterator[
             )
 
 
-def map_account_codes(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_account_codes(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The whole mapped/scoped chart (F0901 is read whole: every run compares all of it; unchanged
     accounts are skipped by their content hash at write time)."""
     yield from _map(context, AccountMap(ACCOUNTS.snapshot(context.resources.staging)), None)
@@ -149,7 +149,7 @@ class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
     """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create, PUT the whole code),
     refusing to rename a written code."""
 
-    def renamed(self, record: Mapped, held: dict[str, Any], target_id: str) -> str | None:
+    def renamed(self, record: Mapped, held: Mapping[str, object], target_id: str) -> str | None:
         return (
             f"JDE account {record.source_key} was written as Procurify account code {held.get('code')} "
             f"(id {target_id}); {ACCOUNT_MAP_ENV} now maps it to {record.body['code']}. Procurify would "

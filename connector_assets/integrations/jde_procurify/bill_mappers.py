@@ -49,7 +49,7 @@ batch_key = BATCH_KEYS.for_uuid  # (EDUS, bill uuid) -> EDUS / EDBT / EDTN, the 
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
 
 
-def voucher_remark(bill: Mapping[str, Any]) -> str:
+def voucher_remark(bill: Mapping[str, object]) -> str:
     """The header remark (F0411Z1 RMK) of a bill's voucher: R04110ZA carries it into F0411, where the bill's
     payment finds the voucher once JDE purged the batch rows (``jde.payment_targets.VoucherPayments``)."""
     return f"Procurify bill {bill.get('id') or ''}".strip()[:REMARK_MAX]
@@ -109,7 +109,7 @@ class BillInputs:
     orders: tuple[str | None, ...] = ()
 
 
-def bill_currency(bill: Mapping[str, Any]) -> str:
+def bill_currency(bill: Mapping[str, object]) -> str:
     """The bill's currency code (``currency.name``), "" when Procurify gives none that is a code (JDE then
     takes the supplier's)."""
     currency = bill_fields.currency_code(bill)
@@ -134,14 +134,14 @@ def order_reference(orders: tuple[str | None, ...]) -> OrderReference | None:
         return None
 
 
-def bill_iso_day(value: Any) -> str | None:
+def bill_iso_day(value: object) -> str | None:
     """A bill's date (``bill_fields.bill_day``) as the ISO day the flow sends, None when it is no date."""
     day = bill_fields.bill_day(value)
     return day.isoformat() if day is not None else None
 
 
 def distribution(
-    bill: Mapping[str, Any], account_of: AccountOf, problems: list[str], currency: str = ""
+    bill: Mapping[str, object], account_of: AccountOf, problems: list[str], currency: str = ""
 ) -> list[LedgerLine]:
     """One debit line per bill item on its JDE account, its amount in the bill's ``currency`` (problems
     appended, named by item: an amount finer than the currency has, ``1000.50`` JPY, is one)."""
@@ -166,7 +166,7 @@ def distribution(
 
 
 def freight_lines(
-    bill: Mapping[str, Any], account: str | None, problems: list[str], currency: str = ""
+    bill: Mapping[str, object], account: str | None, problems: list[str], currency: str = ""
 ) -> list[LedgerLine]:
     """One debit line per non-zero additional cost on the freight account (its F0901 check is the caller's,
     with the other lines); with no account set, one problem naming the setting and the costs' amount. A cost

@@ -137,7 +137,7 @@ def posted_as(ledger: Ledger, bill_uuid: str) -> str | None:
     return xref.target_id if xref is not None and xref.target_id else None
 
 
-def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str | None:
+def vendor_dependency(vendor_id: str, vendor: Mapping[str, object] | None) -> str | None:
     """What a bill of an unpaired vendor waits on (``FlowSpec.dependency_key``): the suppliers flow's key for
     its AN8 ``external_id``, else the ``vendors`` flow's key when that flow will send it (``not_sent``); None
     when no flow will pair it (a hold would never end: the bill is refused, ``never_paired_why``)."""
@@ -180,7 +180,7 @@ def unsent_vendors(procurify: Callable[[], Any], vendors: Vendors | None = None)
     return check
 
 
-def never_paired_why(vendor_id: str, vendor: Mapping[str, Any] | None) -> str:
+def never_paired_why(vendor_id: str, vendor: Mapping[str, object] | None) -> str:
     """The refusal's words when no flow will pair the bill's vendor (``vendor_dependency`` None): what keeps
     each flow from pairing it, and what a person can do."""
     external = str((vendor or {}).get("external_id") or "").strip()
@@ -243,7 +243,7 @@ class BillReader(ApprovedBillReader):
         account, problem = jde_account(code, self.accounts, self.gl)
         return account, account_refusal(code, problem, self.accounts) if problem else None
 
-    def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
+    def mapped(self, bill_uuid: str, full: Mapping[str, object], updated_at: datetime) -> Mapped | Rejected:
         vendor_id = bill_vendor_id(full)
         an8 = paired_supplier(self.ledger, vendor_id) if vendor_id else None
         if is_placeholder(an8):  # a preview's supplier the vendors flow would add: paired, but no AN8 yet
@@ -269,7 +269,7 @@ class BillReader(ApprovedBillReader):
         linked = jde_orders(self.ledger, [po for po in pos if po is not None])
         return tuple(linked[po] if po is not None else None for po in pos)
 
-    def _po_number(self, entry: Any) -> int | None:
+    def _po_number(self, entry: object) -> int | None:
         """The PO number of an ``added_purchase_orders`` entry; None if Procurify no longer has that PO."""
         try:
             return self.order_lines.added_po(entry)
@@ -373,7 +373,7 @@ bill_assets = [
 ]
 
 
-def vendor_checks(resources: Callable[[], dict[str, Any]]) -> dict[Kind, ParentCheck]:
+def vendor_checks(resources: Callable[[], dict[str, object]]) -> dict[Kind, ParentCheck]:
     """A replay's sweep asks its ``procurify`` if a vendor held bills wait on will be sent at all."""
     return {VENDOR_KIND: unsent_vendors(lambda: resources()["procurify"])}
 

@@ -8,7 +8,6 @@ The table: docs/integrations/jde_procurify.md, "Mapping tables".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
@@ -28,7 +27,7 @@ DEPARTMENT_MAP_ENV = setting("DEPARTMENT_MAP")
 DEFAULT_UNIT = "*"
 
 
-def business_unit(value: Any) -> str:
+def business_unit(value: object) -> str:
     """A JDE business unit as the table keys it: trimmed, upper case (MCU is stored right-justified)."""
     return str(value or "").strip().upper()
 
@@ -53,7 +52,7 @@ DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # <integration>/department_map
 jde_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)
 
 
-def placement(unit: Any, table: Mapping[str, str]) -> Placement | None:
+def placement(unit: object, table: Mapping[str, str]) -> Placement | None:
     """The location and department of business unit ``unit`` (its row, else the ``*`` row), or None."""
     value = table.get(business_unit(unit)) or table.get(DEFAULT_UNIT)
     if not value:
@@ -62,7 +61,7 @@ def placement(unit: Any, table: Mapping[str, str]) -> Placement | None:
     return Placement(location, department)
 
 
-def unplaced_reason(unit: Any) -> str:
+def unplaced_reason(unit: object) -> str:
     return (
         f"business unit {business_unit(unit) or '(blank)'} has no row in "
         f"{DEPARTMENT_MAP_ASSET.to_user_string()} (and there is no * row): add Location name|Department name "
@@ -74,7 +73,7 @@ class ProcurifyDepartments(DepartmentDirectory):
     """Procurify's departments by (location name, department name), read whole once per mapping run
     (``DepartmentDirectory.read``), and why a requisition cannot be placed in one."""
 
-    def problem(self, where: Placement, unit: Any) -> str | None:
+    def problem(self, where: Placement, unit: object) -> str | None:
         """Why a requisition cannot be placed there, naming the business unit and the table (None: it can)."""
         row = (
             f"business unit {business_unit(unit)} maps to {where} in {DEPARTMENT_MAP_ASSET.to_user_string()}"

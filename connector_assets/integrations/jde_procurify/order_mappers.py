@@ -56,7 +56,7 @@ def _places_ok(value: Decimal, unit: Decimal = CENT) -> bool:
     return value == value.quantize(unit)
 
 
-def line_amounts(line: Mapping[str, Any]) -> tuple[Decimal, Decimal, bool]:
+def line_amounts(line: Mapping[str, object]) -> tuple[Decimal, Decimal, bool]:
     """(quantity, unit price, as ordered) for a line: JDE's quantity (two decimals) and unit cost (in its
     currency's smallest unit: ``quantum`` of F4311 CRCD, the cent for most) when they make JDE's extended
     cost; otherwise one unit at the extended cost (``as ordered`` False)."""
@@ -77,7 +77,7 @@ def line_amounts(line: Mapping[str, Any]) -> tuple[Decimal, Decimal, bool]:
     return Decimal(1).quantize(CENT), rounded(amount, currency), False
 
 
-def line_name(line: Mapping[str, Any]) -> str:
+def line_name(line: Mapping[str, object]) -> str:
     """The item name: the line's description (DSC1, DSC2), the stock item number in brackets; a line sent
     as one unit at its extended cost keeps what was ordered (``(250 x 63.2671)``)."""
     name = text(line.get("DSC1")) or text(line.get("DSC2")) or text(line.get("LITM")) or "-"
@@ -118,7 +118,7 @@ class OrderLinesMapped:
     unmapped: list[str] = field(default_factory=list)
 
 
-def missing_account(line: Mapping[str, Any], number: str) -> str:
+def missing_account(line: Mapping[str, object], number: str) -> str:
     """Why a line has no account and where that is fixed: the JDE order line itself (no mapping table can
     give a line the account nobody entered), or for a stock line the stock-account setting."""
     if text(line.get("LNTY")).upper() == STOCK_LINE:
@@ -134,8 +134,8 @@ def missing_account(line: Mapping[str, Any], number: str) -> str:
 
 
 def requisition_lines(
-    header: Mapping[str, Any],
-    lines: Sequence[Mapping[str, Any]],
+    header: Mapping[str, object],
+    lines: Sequence[Mapping[str, object]],
     policy: OrderPolicy,
     codes: Mapping[str, str | None],
     vendor_name: str | None,
@@ -157,7 +157,7 @@ def requisition_lines(
                 result.unmapped.append(account)
             continue
         quantity, price, as_ordered = line_amounts(line)
-        item: dict[str, Any] = {
+        item: dict[str, object] = {
             "item_name": line_name(line),
             "sku": line_sku(header["DOCO"], line),
             "vendor_name": vendor_name,
@@ -177,7 +177,7 @@ ORDER_CURRENCY_ENV = setting("ORDER_CURRENCY")
 REQUIRED_DATE_ENV = setting("REQUIRED_DATE")
 
 
-def order_currency(header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] = ()) -> str:
+def order_currency(header: Mapping[str, object], lines: Sequence[Mapping[str, object]] = ()) -> str:
     """The currency the order's lines go in (RequisitionLineCreateRequest requires ``currency_code``):
     F4301 CRCD, else the lines' F4311 CRCD, else ``ML_JDE_PROCURIFY_ORDER_CURRENCY``; "" when none."""
     from connector_resources import settings
@@ -187,7 +187,7 @@ def order_currency(header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]
     return found or settings.value(ORDER_CURRENCY_ENV).strip().upper()
 
 
-def required_date(header: Mapping[str, Any]) -> str:
+def required_date(header: Mapping[str, object]) -> str:
     """The requisition's ``required_date`` (RequisitionCreateRequest requires it): F4301 DRQJ, else the
     order date (TRDJ) when ``ML_JDE_PROCURIFY_REQUIRED_DATE`` is ``order_date``; "" when none."""
     from connector_resources import settings
@@ -198,7 +198,9 @@ def required_date(header: Mapping[str, Any]) -> str:
     return str(required)[:10] if required else ""
 
 
-def missing_required(header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> tuple[str, str] | None:
+def missing_required(
+    header: Mapping[str, object], lines: Sequence[Mapping[str, object]]
+) -> tuple[str, str] | None:
     """(field, why) when the order lacks what Procurify's requisition create requires and no setting
     supplies it: the JDE field and the setting are named; None when nothing is missing."""
     if not order_currency(header, lines):
@@ -217,11 +219,11 @@ def missing_required(header: Mapping[str, Any], lines: Sequence[Mapping[str, Any
 
 
 def requisition_body(
-    header: Mapping[str, Any], location: str, department: str, line_items: list[dict[str, Any]]
-) -> dict[str, Any]:
+    header: Mapping[str, object], location: str, department: str, line_items: Sequence[Mapping[str, object]]
+) -> dict[str, object]:
     """``POST /api/v3/requisitions/`` body: by names, the JDE order in ``description``; required date
     (``required_date``) checked present by ``missing_required`` before."""
-    body: dict[str, Any] = {
+    body: dict[str, object] = {
         "description": order_description(header)[:DESCRIPTION_MAX],
         "location_name": location,
         "department_name": department,

@@ -3,6 +3,7 @@ holds no payment for it, is marked paid once (``mark-as-paid``; when not: ``proc
 docs/integrations/jde_procurify.md, "The flows" (paid marks).
 """
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
@@ -33,8 +34,11 @@ from connector_assets.procurify.bill_paid_marks import (
     status_name,
 )
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
+from connector_assets.runtime.session_source import SessionSource
 from connector_resources import settings
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.session import ProcurifySession
 from connector_resources.refusals import Refusal
 
 from .bills import BATCH_USER_ENV
@@ -77,7 +81,11 @@ def map_mark(
 
 
 def mark_records(
-    ledger: Ledger, jde: Any, procurify: Any, rows: Iterable[Mapping[str, Any]], log: Any = None
+    ledger: Ledger,
+    jde: SessionSource[JdeSession],
+    procurify: SessionSource[ProcurifySession],
+    rows: Iterable[Mapping[str, object]],
+    log: logging.Logger | None = None,
 ):
     """The paid JDE vouchers among ``rows`` (F0411 rows of a day) that are Procurify bills, mapped."""
     candidates = paid_today(rows)
@@ -130,7 +138,7 @@ def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     ledger = r.ledger.get()
     with r.jde.session() as jde_session, r.procurify.session() as session:
 
-        def unkept(uuid: str) -> list[dict[str, Any]]:  # the batch rows purged: the voucher by its marks
+        def unkept(uuid: str) -> list[dict[str, object]]:  # the batch rows purged: the voucher by its marks
             bill = read_for_record("the bill", lambda: session.get("bills", uuid))
             return vouchers_of_bill(ledger, jde_session, bill)
 

@@ -18,6 +18,7 @@ from connector_assets.jde.posted_sources import PostedAs
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import jde_number
 from connector_assets.procurify.bill_fields import bill_vendor_id
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 from .bill_mappers import voucher_remark
@@ -31,17 +32,17 @@ REMARK = re.compile(r"^Procurify bill (\d+)$")
 POSTED_BILLS = PostedAs(INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system)
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return str(value if value is not None else "").strip()
 
 
-def remark_bill_id(remark: Any) -> str | None:
+def remark_bill_id(remark: object) -> str | None:
     """The Procurify bill id a voucher remark names (``Procurify bill 123``); None for any other remark."""
     found = REMARK.match(_text(remark))
     return found.group(1) if found else None
 
 
-def carries_bill(ledger: Ledger, marks: Mapping[str, Any], bill: Mapping[str, Any]) -> bool:
+def carries_bill(ledger: Ledger, marks: Mapping[str, object], bill: Mapping[str, object]) -> bool:
     """Whether the voucher's F0411 ``marks`` are what the bills flow wrote for ``bill``: its remark, its
     invoice number, and the JDE supplier its vendor is paired with."""
     vendor = bill_vendor_id(bill)
@@ -58,7 +59,7 @@ def carries_bill(ledger: Ledger, marks: Mapping[str, Any], bill: Mapping[str, An
 
 def bills_by_marks(
     ledger: Ledger, procurify: Any
-) -> Callable[[dict[VoucherKey, dict[str, Any]]], dict[VoucherKey, str]]:
+) -> Callable[[dict[VoucherKey, dict[str, object]]], dict[VoucherKey, str]]:
     """``posted_sources.ByMarks`` for Procurify bills: voucher -> the uuid of the one bill whose id its
     remark names and whose invoice number and supplier it carries (bills listed by invoice number, one
     Procurify list read per voucher that needs it)."""
@@ -83,7 +84,9 @@ def bills_by_marks(
     return by_marks
 
 
-def vouchers_of_bill(ledger: Ledger, jde_session: Any, bill: Mapping[str, Any]) -> list[dict[str, Any]]:
+def vouchers_of_bill(
+    ledger: Ledger, jde_session: JdeSession, bill: Mapping[str, object]
+) -> list[dict[str, Any]]:
     """The F0411 pay items (PV) carrying ``bill``'s marks: its voucher, found without the purged batch
     rows (a replay); [] when none, or several vouchers do (a person's to sort out)."""
     vendor = bill_vendor_id(bill)

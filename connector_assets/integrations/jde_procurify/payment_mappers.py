@@ -4,7 +4,7 @@ over bills is the Procurify side's (``procurify.payments``); one that does not s
 Keys that make a rerun safe, and the journal: docs/integrations/jde_procurify.md, "The flows" (payments).
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,14 +55,14 @@ SPLIT_WORDING = SplitWording(
 )
 
 
-def payment_currency(payment: Mapping[str, Any]) -> str:
+def payment_currency(payment: Mapping[str, object]) -> str:
     """The payment's currency code as Procurify renders it (``{id, name}``, a bare code), "" when it gives
     only an id or nothing (the reference leaves the nested shape unconfirmed): the bill's then decides."""
     code = currency_code(payment)
     return code if len(code) == 3 and code.isalpha() else ""
 
 
-def payment_reference(payment: Mapping[str, Any]) -> str:
+def payment_reference(payment: Mapping[str, object]) -> str:
     """``PFY<payment id>``: ML_RecordPayment's reference (max 25), recorded once per voucher by JDE."""
     return f"{REFERENCE_PREFIX}{str(payment.get('id') or '').strip()}"
 
@@ -100,9 +100,9 @@ ProcurifyPaymentRecord = record_model(
 
 
 def map_payment(
-    payment: Mapping[str, Any],
+    payment: Mapping[str, object],
     updated_at: datetime,
-    bills: list[dict[str, Any]],
+    bills: Sequence[Mapping[str, object]],
     posted: Mapping[str, str | None],
     rules: PostingRules,
     bill_dependency: Callable[[str], str],

@@ -4,6 +4,7 @@ journal entry. A bill not posted yet holds its payment; one exported elsewhere s
 Depth: docs/integrations/jde_procurify.md, "The flows" (payments).
 """
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
@@ -33,10 +34,14 @@ from connector_assets.procurify.payments import (
     staged_payments,
 )
 from connector_assets.procurify.vendor_list import vendors_for_run
+from connector_assets.runtime.session_source import SessionSource
+from connector_assets.runtime.staging import StagingResource
 from connector_assets.saas.assets import saas_partitions
 from connector_resources import settings
 from connector_resources.held_parents import gone_parents
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.session import ProcurifySession
 
 from .bill_mappers import AP_ACCOUNT_ENV
 from .bills import BATCH_USER_ENV, BILLS_FLOW, posted_as, posting
@@ -61,7 +66,7 @@ def paid_statuses() -> frozenset[str]:
     return frozenset(settings.read(PAID_STATUSES_ENV))
 
 
-def posting_rules(staging: Any) -> PostingRules:
+def posting_rules(staging: StagingResource) -> PostingRules:
     """The posting mode and, for journals, the accounts as F0901 has them (the cache must exist then):
     the bills flow's journal credit (its AP account) is the payment's debit; the vendors' A/P company
     stands in when a bill's batch names none."""
@@ -91,10 +96,10 @@ def bills_taken_elsewhere(ledger: Ledger, bills: Iterable[str]) -> dict[str, str
 def payment_records(
     ledger: Ledger,
     staging: Any,
-    procurify: Any,
-    jde: Any,
+    procurify: SessionSource[ProcurifySession],
+    jde: SessionSource[JdeSession],
     versions: Iterable[PaymentVersion],
-    log: Any = None,
+    log: logging.Logger | None = None,
     skip_elsewhere: bool = False,
     run_id: str | None = None,
 ) -> Iterator[Mapped | Rejected | Skipped]:
@@ -133,7 +138,7 @@ def payment_records(
         )
 
 
-def undone_after_posting(ledger: Ledger, payment: Mapping[str, Any]) -> Iterator[Rejected]:
+def undone_after_posting(ledger: Ledger, payment: Mapping[str, object]) -> Iterator[Rejected]:
     """A payment JDE holds that Procurify no longer counts as paid: the integration never reverses a JDE
     posting, so it asks a person to, until they say it is done (an item abandoned since the posting is not
     raised again by later runs)."""

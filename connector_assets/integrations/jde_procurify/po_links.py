@@ -7,7 +7,8 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import partial
-from typing import Any
+
+from dagster import AssetExecutionContext
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
@@ -100,7 +101,7 @@ def link_record(
 RECORDS = PoLinkRecords(LINKS, link_record, "JDE")  # the Procurify side's linking (``po_link_records``)
 
 
-def map_po_links(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_po_links(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The day's staged POs -> links; what was seen is observed on the mapped asset (``counts``)."""
     pos = [
         json.loads(row["record"])
@@ -109,7 +110,7 @@ def map_po_links(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     yield from RECORDS.mapped(context, PO_LINKS_FLOW, partition, pos)
 
 
-def remap_po_links(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+def remap_po_links(context: object, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named links (replay): each one's PO read from Procurify again and its origin found afresh."""
     yield from RECORDS.again(context, keys, PO_LINKS_FLOW.name)
 

@@ -8,6 +8,8 @@ docs/integrations/jde_procurify.md, "The flows" (purchase orders).
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dagster import AssetExecutionContext
+
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
@@ -66,7 +68,7 @@ ProcurifyRequisitionRecord = record_model(
 )
 
 
-def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_purchase_orders(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed orders (header or any line), whole, as Procurify requisitions."""
     staging = context.resources.staging
     orders = changed_purchase_orders(staging, context.resources.jde, partition)
@@ -141,7 +143,7 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 )
 
 
-def _settings_resources() -> dict[str, Any]:
+def _settings_resources() -> dict[str, object]:
     return resources_from_settings(("jde", "procurify", "staging"), instance=INTEGRATION)
 
 

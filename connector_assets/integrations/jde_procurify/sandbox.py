@@ -18,6 +18,8 @@ from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, e
 from connector_assets.jde.sandbox_payment_run import JdeClerk, process_voucher_batches
 from connector_assets.jde.sandbox_suppliers import all_jde_supplier_numbers
 from connector_assets.procurify.sandbox_operators import ProcurifyOperators, link_vendor_erp_keys
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 
 from .integration import INTEGRATION, setting
 
@@ -110,7 +112,11 @@ class ProcurifyPeople:
     a person's unfinished work would."""
 
     def __init__(
-        self, procurify_root: str, ledger_url: str, jde_root: str | None = None, jde: Any = None
+        self,
+        procurify_root: str,
+        ledger_url: str,
+        jde_root: str | None = None,
+        jde: SessionSource[JdeSession] | None = None,
     ) -> None:
         from connector_resources.ledger import Ledger
 

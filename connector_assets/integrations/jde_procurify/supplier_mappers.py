@@ -4,8 +4,6 @@ side's ``vendor_target.KeyedVendors``. Field by field: docs/integrations/jde_pro
 (suppliers).
 """
 
-from typing import Any
-
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import Column, matching, record_model
 from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, supplier_label
@@ -31,7 +29,7 @@ ProcurifyVendorRecord = record_model(
 )
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
@@ -52,7 +50,7 @@ def map_supplier(
     name = _text(document.book.get("ALPH"))
     details = document.details
     email = _text(getattr(details, "email", ""))
-    natural_key: dict[str, Any] = {"external_id": key}
+    natural_key: dict[str, object] = {"external_id": key}
     if not email and fallback_email:
         # Sent whether or not the vendor exists (the body, and so its hash, stays the same once paired);
         # ``vendor_changes`` never lets it replace addresses the vendor has.
@@ -66,7 +64,7 @@ def map_supplier(
             f"{setting('VENDOR_FALLBACK_EMAIL')}, then replay"
         )
         return Rejected.of(key, source_invalid(said, field="F01151 EMAL"))
-    more: dict[str, Any] = {}
+    more: dict[str, object] = {}
     if details is not None:  # the F0116 address in effect, as Procurify's address fields
         where = (details.address_lines, details.city, details.state, details.postal_code, details.country)
         more.update(address_fields(*where) or {})

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from dagster import AssetExecutionContext
+
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
@@ -32,6 +34,7 @@ from connector_assets.procurify.vendor_target import (
     KeyedVendors,
     open_vendors,
 )
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 
@@ -93,7 +96,7 @@ def supplier_records(
     )
 
 
-def _staged_numbers(staging: Any, ledger: Ledger, partition: str | None) -> set[int]:
+def _staged_numbers(staging: StagingResource, ledger: Ledger, partition: str | None) -> set[int]:
     """Address numbers of the day's changed suppliers (``jde.supplier_documents.changed_suppliers``); one
     ledger query per 500 numbers says which of the other search types this flow synced before."""
 
@@ -104,7 +107,7 @@ def _staged_numbers(staging: Any, ledger: Ledger, partition: str | None) -> set[
     return changed_suppliers(staging, partition, synced)
 
 
-def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_suppliers(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The JDE day's changed suppliers (and those held records wait for) as Procurify vendors."""
     resources = context.resources
     ledger = resources.ledger.get()

@@ -4,7 +4,6 @@ fingerprint the ``vendors`` flow notices changes by; never matched by name, neve
 """
 
 from collections.abc import Mapping
-from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
@@ -41,7 +40,7 @@ SENT_FIELDS = {
 FINGERPRINT_FIELDS = ("id", "active", "type", "external_id", *SENT_FIELDS)
 
 
-def sent_value(vendor: Mapping[str, Any], field: str) -> str:
+def sent_value(vendor: Mapping[str, object], field: str) -> str:
     """The value of one sent Procurify field as JDE gets it: words joined by single spaces; country and
     state in capitals (UDC codes); the first e-mail."""
     if field == "email":
@@ -50,7 +49,7 @@ def sent_value(vendor: Mapping[str, Any], field: str) -> str:
     return value.upper() if field in ("country", "state_province") else value
 
 
-def never_sent(vendor: Mapping[str, Any]) -> str | None:
+def never_sent(vendor: Mapping[str, object]) -> str | None:
     """Why the vendor itself says it is not for JDE (not purchasable, or it carries an ERP key), None when it
     may be: what is decided without the ledger, so the ledger is asked only about the rest."""
     purchasable = not_purchasable_why(vendor)
@@ -73,14 +72,14 @@ def first_vendor_id() -> int | None:
     return int(text) if text else None
 
 
-def _vendor_id(vendor: Mapping[str, Any]) -> int:
+def _vendor_id(vendor: Mapping[str, object]) -> int:
     try:
         return int(vendor.get("id"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return 0
 
 
-def not_sent(vendor: Mapping[str, Any], paired_an8: str | None, *, ours: bool = False) -> str | None:
+def not_sent(vendor: Mapping[str, object], paired_an8: str | None, *, ours: bool = False) -> str | None:
     """Why this vendor is not one to make a JDE supplier for (None: it is one).
 
     ``paired_an8``: the JDE supplier the ledger pairs it with; ``ours``: that pair is this flow's own (a
@@ -95,7 +94,7 @@ def not_sent(vendor: Mapping[str, Any], paired_an8: str | None, *, ours: bool = 
     return None
 
 
-def fingerprint(vendor: Mapping[str, Any]) -> str:
+def fingerprint(vendor: Mapping[str, object]) -> str:
     """A hash of what the flow maps and decides by (``FINGERPRINT_FIELDS``): equal when nothing the flow
     cares about changed, whatever ``dateModified`` says (16 hex digits: a vendor's own history, not a
     security digest)."""
@@ -118,7 +117,7 @@ def JdeSupplierRecord() -> type:
     return JdeSupplierRecord
 
 
-def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:
+def map_vendor(vendor: Mapping[str, object], *, company: str) -> Mapped | Rejected:
     """One vendor made in Procurify -> the ``ML_AddUpdateSupplier`` inputs of its new JDE supplier, or why
     JDE cannot take it as it is (the caller has already decided it is to be sent: ``not_sent``)."""
     vendor_id = str(vendor.get("id") or "").strip()
@@ -144,7 +143,7 @@ def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:
         field = "name" if not words(vendor.get("name")) else next(iter(too_long), "vendor")
         return Rejected.of(vendor_id, source_invalid(said, field=field))
     alky = long_address_number(vendor_id)
-    body: dict[str, Any] = {"Long_Address_Number": alky, "Company": company}
+    body: dict[str, object] = {"Long_Address_Number": alky, "Company": company}
     body.update({name: value for name, value in values.items() if value})
     return Mapped(
         source_key=vendor_id,

@@ -3,10 +3,12 @@ reads every purchasable vendor (``procurify.vendor_changes.VendorPoll``), the pa
 Depth: docs/integrations/jde_procurify.md, "The flows" (vendors).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, Self
+
+from dagster import AssetExecutionContext
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
@@ -38,7 +40,7 @@ log = get_logger(__name__)
 PAGE_SIZE_SETTING = setting("VENDOR_PAGE_SIZE")
 
 
-def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
+def to_send(ledger: Ledger, vendor: Mapping[str, object]) -> tuple[bool, str]:
     """Whether the vendor is one to make (or finish) a JDE supplier for, and if not, why. The cheap checks
     (type, external_id) come first, so the ledger is asked only about vendors without an ERP key."""
     itself = never_sent(vendor)
@@ -52,7 +54,10 @@ def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
 
 
 def vendor_records(
-    ledger: Ledger, vendors: Iterable[dict[str, Any]], *, skip: Callable[[str], bool] = lambda _key: False
+    ledger: Ledger,
+    vendors: Iterable[Mapping[str, object]],
+    *,
+    skip: Callable[[str], bool] = lambda _key: False,
 ) -> Iterator[Mapped | Rejected]:
     """The vendors to send, mapped (``skip(key)``: left out this time, see ``map_vendors``)."""
     company = settings.value(COMPANY_SETTING).strip()
@@ -67,7 +72,7 @@ def vendor_records(
         yield map_vendor(vendor, company=company)
 
 
-def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+def map_vendors(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """One poll: every purchasable vendor read, changes found by content, the vendors to send mapped; once
     per step, its range's first day (``polled_in_step``)."""
     if polled_in_step(context, VENDORS_FLOW.name):

@@ -6,8 +6,6 @@ bill refused, held or queued is an expected gap. What is compared, currency mism
 docs/integrations/jde_bill.md, "Reconciliation".
 """
 
-from typing import Any
-
 from connector_assets.bill.classifications import (
     bill_classifications,
 )
@@ -17,6 +15,10 @@ from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.jde.reconcile_documents import InSession
+from connector_assets.runtime.session_source import SessionSource
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.bill.session import BillSession
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 from ..bill_keys import ENTITY, VOUCHER_LINK
@@ -36,7 +38,13 @@ from .reads import (
 REFUSED = "refused by the bills flow, not queued yet"
 
 
-def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
+def reconcile_bills(
+    staging: StagingResource,
+    jde: SessionSource[JdeSession],
+    bill: SessionSource[BillSession],
+    ledger: Ledger,
+    day: str,
+) -> Report:
     """The day's bills compared (see the module's docstring)."""
     report, totals = new_report(), supplier_totals()
     start, end = jde_day_window(day)

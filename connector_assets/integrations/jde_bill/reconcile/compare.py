@@ -28,24 +28,24 @@ class Drift:
     bill: str
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return " ".join(str(value or "").split())
 
 
-def _part(record: Mapping[str, Any], *path: str) -> Any:
+def _part(record: Mapping[str, object], *path: str) -> Any:
     """``record[a][b]...``, None where a level is missing or not an object."""
-    value: Any = record
+    value: object = record
     for key in path:
         value = value.get(key) if isinstance(value, Mapping) else None
     return value
 
 
-def archived(record: Mapping[str, Any], active: str) -> list[Drift]:
+def archived(record: Mapping[str, object], active: str) -> list[Drift]:
     """An archived BILL record the JDE side holds as ``active`` (BILL's delete is an archive)."""
     return [Drift("status", "status", active, "archived")] if record.get("archived") is True else []
 
 
-def vendor_drift(body: Mapping[str, Any], vendor: Mapping[str, Any]) -> list[Drift]:
+def vendor_drift(body: Mapping[str, object], vendor: Mapping[str, object]) -> list[Drift]:
     """The vendors flow's body against BILL's vendor."""
     drifts = archived(vendor, "active")
     name, their_name = _text(body.get("name")), _text(vendor.get("name"))

@@ -26,6 +26,8 @@ from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.jde.payment_postings import JdeOrigin, posted_to_reverse
 from connector_assets.jde.reconcile_documents import InCurrency, journal_debits, paid_on_vouchers
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 from ..integration import INTEGRATION
@@ -130,7 +132,13 @@ def _parts(
     return parts
 
 
-def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
+def reconcile_payments(
+    staging: Any,
+    jde: Any,
+    bill: Any,
+    ledger: Ledger,
+    day: str,
+) -> Report:
     """The day's BILL payments compared with JDE (see the module's docstring)."""
     report, totals = new_report(), supplier_totals()
     start, end = day_window(day)
@@ -357,7 +365,9 @@ def _paid_before(found: dict | None, parts: list[PaidPart], bill_id: str) -> Dec
     return max(paid_total - today, Decimal(0))
 
 
-def _jde_side(jde: Any, parts: list[PaidPart]) -> tuple[dict[tuple, InCurrency], dict[str, InCurrency]]:
+def _jde_side(
+    jde: SessionSource[JdeSession], parts: list[PaidPart]
+) -> tuple[dict[tuple, InCurrency], dict[str, InCurrency]]:
     """JDE's paid amount per voucher (F0411, 100 vouchers to a call) and the debit total of each journal batch
     the payments flow's key names (F0911Z1, one read per batch: found by key, not by voucher), in currency."""
     vouchers = {p.voucher for p in parts if p.voucher is not None}

@@ -30,6 +30,9 @@ from connector_assets.jde.order_vouchers import (
     voucher_order,
     voucher_source_key,
 )
+from connector_assets.runtime.session_source import SessionSource
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused, source_invalid
 
@@ -84,7 +87,14 @@ class PlannedBills:
     every ``PO:`` / ``PV:`` key JDE holds among them). ``also`` are flow keys of the BILL bills of the day,
     whose documents are read too."""
 
-    def __init__(self, staging: Any, jde: Any, ledger: Ledger, day: str, also: Iterable[str]) -> None:
+    def __init__(
+        self,
+        staging: StagingResource,
+        jde: SessionSource[JdeSession],
+        ledger: Ledger,
+        day: str,
+        also: Iterable[str],
+    ) -> None:
         self.ledger = ledger
         parsed = [p for p in map(parse_source_key, also) if p]
         orders = {order_ref(o): o for o in changed_purchase_orders(staging, jde, day)}
@@ -130,7 +140,7 @@ class PlannedBills:
 
     def _settled(
         self,
-        jde: Any,
+        jde: SessionSource[JdeSession],
         books: Books,
         orders: dict[OrderRef, JdePurchaseOrder],
         vouchers: dict[tuple, JdeVoucher],

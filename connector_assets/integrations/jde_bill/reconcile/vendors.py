@@ -15,7 +15,11 @@ from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.jde.assets import supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
 from connector_assets.jde.reconcile_documents import InSession
+from connector_assets.runtime.session_source import SessionSource
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.bill.session import BillSession
 from connector_resources.jde import optional_tables
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 from ..bill_keys import target_id_of
@@ -26,7 +30,13 @@ from .compare import vendor_drift
 REFUSED = "refused by the vendors flow, not queued yet"
 
 
-def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
+def reconcile_vendors(
+    staging: StagingResource,
+    jde: SessionSource[JdeSession],
+    bill: SessionSource[BillSession],
+    ledger: Ledger,
+    day: str,
+) -> Report:
     """The day's suppliers and BILL vendors compared (see the module's docstring)."""
     report = reads.new_report()
     start, end = reads.jde_day_window(day)
@@ -62,7 +72,9 @@ def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: st
     return report
 
 
-def _suppliers(staging: Any, jde: Any, day: str, also: set[int]) -> list[JdeSupplier]:
+def _suppliers(
+    staging: StagingResource, jde: SessionSource[JdeSession], day: str, also: set[int]
+) -> list[JdeSupplier]:
     """The day's changed suppliers and ``also``, read as the vendors flow reads them (address in effect
     and send-to party, when F0116 is read)."""
     with optional_tables.refusal_explained():

@@ -7,7 +7,6 @@ docs/integrations/jde_procurify.md, "Reconciliation".
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.reconciliation import Report
@@ -18,14 +17,14 @@ from connector_assets.procurify.order_fields import words
 SCOPE = "account codes"
 
 
-def _status(active: Any) -> str:
+def _status(active: object) -> str:
     return "inactive" if active is False else "active"
 
 
 def compare_account_codes(
     report: Report,
     expected: Iterable[Mapped | Rejected],
-    codes: Iterable[Mapping[str, Any]],
+    codes: Iterable[Mapping[str, object]],
     orphans: Iterable[OrphanCode],
     expectations: Expectations,
 ) -> None:

@@ -19,8 +19,12 @@ from connector_assets.procurify.account_codes import written_codes
 from connector_assets.procurify.account_departments import CodeDepartments
 from connector_assets.procurify.bill_fields import bill_vendor_id, status_code
 from connector_assets.procurify.order_fields import words
+from connector_assets.runtime.session_source import SessionSource
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 from connector_resources.procurify import UPDATED_AT
+from connector_resources.procurify.session import ProcurifySession
 
 from .. import bills as bill_flow
 from ..account_codes import (
@@ -74,7 +78,13 @@ def expectations(ledger: Ledger) -> dict[str, Expectations]:
     return found
 
 
-def reconcile_day(staging: Any, jde: Any, procurify: Any, ledger: Ledger, day: str) -> Report:
+def reconcile_day(
+    staging: StagingResource,
+    jde: SessionSource[JdeSession],
+    procurify: SessionSource[ProcurifySession],
+    ledger: Ledger,
+    day: str,
+) -> Report:
     """The day compared (see the module docstring)."""
     report = Report(SYSTEMS, scope_label="Where")
     queues = expectations(ledger)
@@ -89,7 +99,13 @@ def reconcile_day(staging: Any, jde: Any, procurify: Any, ledger: Ledger, day: s
 
 
 def _orders(
-    report: Report, staging: Any, jde: Any, session: Any, ledger: Ledger, day: str, queues: dict
+    report: Report,
+    staging: StagingResource,
+    jde: SessionSource[JdeSession],
+    session: object,
+    ledger: Ledger,
+    day: str,
+    queues: dict,
 ) -> None:
     policy = order_policy()
     codes = AccountMap(ACCOUNTS.snapshot(staging))
@@ -117,8 +133,8 @@ def _orders(
 
 def _bills(
     report: Report,
-    staging: Any,
-    jde: Any,
+    staging: StagingResource,
+    jde: SessionSource[JdeSession],
     session: Any,
     ledger: Ledger,
     day: str,
@@ -185,7 +201,13 @@ def _bills(
 
 
 def _vendors(
-    report: Report, staging: Any, jde: Any, session: Any, day: str, pairs: dict[str, str], queues: dict
+    report: Report,
+    staging: StagingResource,
+    jde: SessionSource[JdeSession],
+    session: Any,
+    day: str,
+    pairs: dict[str, str],
+    queues: dict,
 ) -> None:
     vendors = procurify_reads.all_vendors(session)
     of_day = {str(n) for n in changed_suppliers(staging, day, lambda _others: set())}
@@ -214,7 +236,9 @@ def _vendors(
         compare_unpaired_vendor(report, vendor_id, vendor, queues["vendors"], named_supplier)
 
 
-def _account_codes(report: Report, staging: Any, session: Any, ledger: Ledger, queues: dict) -> None:
+def _account_codes(
+    report: Report, staging: StagingResource, session: Any, ledger: Ledger, queues: dict
+) -> None:
     rows, gl = staged_chart(staging)
     accounts = AccountMap(ACCOUNTS.snapshot(staging))
     codes = list(session.iter_all("account_codes"))

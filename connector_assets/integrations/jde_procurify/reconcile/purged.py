@@ -13,6 +13,8 @@ from typing import Any
 from connector_assets.jde import reconcile_reads as jde_reads
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.posted_sources import by_marked
+from connector_assets.runtime.session_source import SessionSource
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 from ..paid_voucher_bills import POSTED_BILLS, bills_by_marks, vouchers_of_bill
@@ -32,7 +34,10 @@ class _Opened:
 
 
 def purged_vouchers(
-    jde: Any, procurify_session: Any, ledger: Ledger, states: Iterable[jde_reads.JdeVoucherState]
+    jde: SessionSource[JdeSession],
+    procurify_session: object,
+    ledger: Ledger,
+    states: Iterable[jde_reads.JdeVoucherState],
 ) -> dict[Document, str]:
     """(KCO, DOC, DCT) -> the bill uuid, of the day's vouchers that carry a bill's remark and that no batch
     row maps (the rows purged): checked like a paid mark (``posted_sources.by_marked``)."""
@@ -53,7 +58,7 @@ def purged_vouchers(
 
 
 def purged_batches(
-    jde: Any,
+    jde: SessionSource[JdeSession],
     ledger: Ledger,
     bills: Mapping[str, Mapping[str, Any] | None],
     known: Mapping[str, Document],

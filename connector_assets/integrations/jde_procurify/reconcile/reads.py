@@ -28,6 +28,9 @@ from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_assets.procurify import reconcile_reads as procurify_reads
 from connector_assets.procurify.order_fields import po_day
 from connector_assets.procurify.po_origins import order_of
+from connector_assets.runtime.session_source import SessionSource
+from connector_assets.runtime.staging import StagingResource
+from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger, schema
 
 from ..account_map import AccountMap
@@ -90,7 +93,7 @@ def vendor_pairs(ledger: Ledger) -> dict[str, str]:
 # -- orders ---------------------------------------------------------------------------------------------
 
 
-def staged_orders(staging: Any, day: str, policy: OrderPolicy) -> set[str]:
+def staged_orders(staging: StagingResource, day: str, policy: OrderPolicy) -> set[str]:
     """The JDE orders (``KCOO:DOCO:DCTO``) of the flow's order types whose header or a line changed on the
     JDE day (staged F4301 / F4311)."""
     keys = set()
@@ -101,7 +104,7 @@ def staged_orders(staging: Any, day: str, policy: OrderPolicy) -> set[str]:
     return keys
 
 
-def jde_orders(jde: Any, keys: Iterable[str]) -> dict[str, JdePurchaseOrder]:
+def jde_orders(jde: SessionSource[JdeSession], keys: Iterable[str]) -> dict[str, JdePurchaseOrder]:
     """Key -> the order as JDE holds it now (header and every line), read by number, 100 to a call; an
     order JDE no longer holds is absent."""
     wanted = set(keys)
@@ -150,7 +153,7 @@ def to_send(order: JdePurchaseOrder, policy: OrderPolicy) -> bool:
     return not_approved(header, order.lines, policy) is None and not all_done(order.lines, policy)
 
 
-def procurify_order(session: Any, ledger: Ledger, key: str) -> ProcurifyOrder | None:
+def procurify_order(session: object, ledger: Ledger, key: str) -> ProcurifyOrder | None:
     """What the order is in Procurify: every PO linked to it, read by number, else its requisition and the
     requisition's lines; None when the ledger names no requisition for it (never sent)."""
     numbers = linked_pos(ledger, key)
@@ -191,7 +194,9 @@ def procurify_day_orders(
     return keys, unlinked
 
 
-def origins(session: Any, staging: Any, ledger: Ledger, day: str, pos: Iterable[str]) -> dict[str, tuple]:
+def origins(
+    session: Any, staging: StagingResource, ledger: Ledger, day: str, pos: Iterable[str]
+) -> dict[str, tuple]:
     """PO number -> (the PO read by number, or None when gone; the JDE orders whose requisitions its lines
     came from, ``po_origins``): one read per PO."""
     finder = LINKS.origin_finder(ledger, session, staging, day)
@@ -204,7 +209,7 @@ def origins(session: Any, staging: Any, ledger: Ledger, day: str, pos: Iterable[
 # -- bills ----------------------------------------------------------------------------------------------
 
 
-def bill_period(bill: Mapping[str, Any]) -> str | None:
+def bill_period(bill: Mapping[str, object]) -> str | None:
     """The month the bills flow posts a bill in: its ``gl_post_date``, else its ``invoice_date``."""
     return period_of(iso_day(bill.get("gl_post_date")) or iso_day(bill.get("invoice_date")))
 
@@ -215,7 +220,9 @@ def register(session: Any, vendor_id: str, period: str) -> dict[str, dict[str, A
     return procurify_reads.bills_in_period(session, vendor_id, period, BILL_DATE_FIELDS, bill_period)
 
 
-def batches(jde: Any, uuids: Iterable[str], posting: str, user: str) -> dict[str, jde_reads.JdeBatch]:
+def batches(
+    jde: SessionSource[JdeSession], uuids: Iterable[str], posting: str, user: str
+) -> dict[str, jde_reads.JdeBatch]:
     """Bill uuid -> the batch the bills flow wrote for it, found in JDE by the batch keys the flow derives
     from the uuid (EDTN), 100 bills to a call, with its voucher field by field."""
     transactions = {BATCH_KEYS.for_uuid(user, uuid).transaction for uuid in uuids}
@@ -223,7 +230,9 @@ def batches(jde: Any, uuids: Iterable[str], posting: str, user: str) -> dict[str
     return {batch.source_key: batch for batch in found}
 
 
-def payment_journals(jde: Any, uuids: Iterable[str], user: str) -> dict[str, tuple[Decimal, str]]:
+def payment_journals(
+    jde: SessionSource[JdeSession], uuids: Iterable[str], user: str
+) -> dict[str, tuple[Decimal, str]]:
     """Bill uuid -> what the payments flow's journal entries for it debit (amount, currency), under journal
     posting: F0911Z1 by the transaction number the payments flow derives from the bill alone
     (``payment_mappers.journal_key``: ``BILL`` + the uuid's first 18 hex digits; its batch number ``PMT``
@@ -234,7 +243,7 @@ def payment_journals(jde: Any, uuids: Iterable[str], user: str) -> dict[str, tup
 
 
 def our_vouchers(
-    jde: Any, states: Iterable[jde_reads.JdeVoucherState], user: str
+    jde: SessionSource[JdeSession], states: Iterable[jde_reads.JdeVoucherState], user: str
 ) -> dict[tuple[str, str, str], str]:
     """(KCO, DOC, DCT) -> the bill uuid, of the vouchers R04110ZA made from the bills flow's batches."""
     found = jde_reads.batch_sources(jde, [s.document for s in states], user, BATCH_PREFIX, bill_uuid_of)

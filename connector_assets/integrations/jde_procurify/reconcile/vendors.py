@@ -6,7 +6,6 @@ docs/integrations/jde_procurify.md, "Reconciliation".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation import Report
@@ -37,12 +36,12 @@ FIELDS = {
 CODES = ("country", "state_province")  # UDC codes: the same in any case (JDE gets them in capitals)
 
 
-def vendor_label(vendor: Mapping[str, Any] | None, vendor_id: str) -> str:
+def vendor_label(vendor: Mapping[str, object] | None, vendor_id: str) -> str:
     name = words((vendor or {}).get("name"))
     return f"Procurify vendor {vendor_id}" + (f" ({name})" if name else "")
 
 
-def _shown(field: str, value: Any, document: SupplierDocument | None = None) -> str:
+def _shown(field: str, value: object, document: SupplierDocument | None = None) -> str:
     """A vendor field's value as a finance user reads it (``active`` as active / inactive with JDE's
     reason, an e-mail array as its first address, blank as ``-``)."""
     if field == "active":
@@ -59,7 +58,7 @@ def compare_pair(
     report: Report,
     vendor_id: str,
     an8: str,
-    vendor: Mapping[str, Any] | None,
+    vendor: Mapping[str, object] | None,
     document: SupplierDocument | None,
     fallback_email: str,
     queues: tuple[Expectations, Expectations] | None = None,
@@ -160,7 +159,7 @@ def compare_unpaired_supplier(
 def compare_unpaired_vendor(
     report: Report,
     vendor_id: str,
-    vendor: Mapping[str, Any],
+    vendor: Mapping[str, object],
     expectations: Expectations,
     named_supplier: SupplierDocument | None = None,
 ) -> None:
