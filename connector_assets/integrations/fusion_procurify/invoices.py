@@ -196,8 +196,9 @@ class BillReader(ApprovedBillReader):
             try:
                 full = self.full.get(bill_uuid) or self.procurify.get("bills", bill_uuid)
                 self.full[bill_uuid] = full
-                added = full.get("added_purchase_orders") or []
-                pos = {po for entry in added if (po := self.order_lines.added_po(entry)) is not None}
+                added = full.get("added_purchase_orders")
+                entries = added if isinstance(added, list) else []  # Procurify's list of the bill's POs
+                pos = {po for entry in entries if (po := self.order_lines.added_po(entry)) is not None}
             except (ProcurifyError, ConnectorError):
                 continue
             for po in pos:
