@@ -9,11 +9,11 @@ built models; one toy flow materializes to show the row count landing in the eve
 
 from __future__ import annotations
 
-import importlib
 from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
+import dagster as dg
 import pandera.pandas as pa
 import pytest
 from bare_flows import bare_spec
@@ -28,6 +28,7 @@ from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.model_columns import built_columns, model_columns
 from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.jde.tables import JDE_TABLES
+from connector_assets.project_tree import PROJECT
 from connector_assets.runtime.asset_metadata import COLUMN_SCHEMA, ROW_COUNT, asset_owners
 from connector_assets.runtime.staging import StagingResource
 from connector_assets.saas.assets import SAAS_ENTITIES
@@ -97,14 +98,11 @@ def test_no_owners_by_default():
 def test_owners_come_from_the_setting(monkeypatch):
     owners = "ap-data@acme.com, team:finance-data"
     monkeypatch.setenv("ML_ASSET_OWNERS", owners)
-    try:
-        graph = importlib.reload(definitions).defs.get_repository_def().asset_graph
-        assert {tuple(graph.get(key).owners) for key in graph.get_all_asset_keys()} == {
-            ("ap-data@acme.com", "team:finance-data")
-        }
-    finally:
-        monkeypatch.delenv("ML_ASSET_OWNERS")
-        importlib.reload(definitions)
+    # A process loads the defs folder once (``project_tree``): a new process's load is a tree of its own.
+    graph = dg.ComponentTree.for_project(PROJECT).build_defs().get_repository_def().asset_graph
+    assert {tuple(graph.get(key).owners) for key in graph.get_all_asset_keys()} == {
+        ("ap-data@acme.com", "team:finance-data")
+    }
 
 
 @pytest.mark.parametrize("value", ["ap-data", "team:", "ap@acme.com; team:x"])

@@ -33,6 +33,16 @@ class Session:
     def supplier_sites(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         return self.sites.get(str(record["SupplierId"]), [])
 
+    def iter_in(
+        self, resource: str, attribute: str, values: list[str], *, expand: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
+        """The session's list by key (``SupplierId in (...)``, sites expanded inline): one read."""
+        self.reads += 1
+        found = [self.suppliers[key] for key in values if key in self.suppliers]
+        if "sites" in expand:
+            return [{**row, "sites": self.supplier_sites(row)} for row in found]
+        return found
+
     def session(self) -> Session:  # the resource's ``session()``, for the sweep's check
         return self
 
