@@ -279,7 +279,11 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
         # Fusion numbers of the orders they bill (``read_orders_ahead``: one list, not one a day).
         first = first_in_run(context, INVOICES_FLOW.flow)
         days = run_partitions(context) if first else [partition]
-        staged = [bill for day in days for bill, _ in staged_bills(resources.staging, BILLS_ASSET, day)]
+        staged = [  # the partition's bills as read above, the other days' read here
+            bill
+            for day in days
+            for bill, _ in (bills if day == partition else staged_bills(resources.staging, BILLS_ASSET, day))
+        ]
         staged = [bill for bill in staged if reader.maps(bill)]  # a bill not mapped needs no supplier
         read_paired_suppliers(reader.sites, ledger, (bill_vendor_id(bill) for bill in staged))
         if len(days) > 1:
