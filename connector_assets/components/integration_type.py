@@ -15,6 +15,7 @@ tables, posting mode, statuses ...) are the instance's attributes, checked again
 from __future__ import annotations
 
 import importlib
+import os
 import types
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +31,8 @@ from connector_assets.components.mapping_files import missing_mapping_file
 from connector_assets.components.scaffolding import IntegrationScaffolder
 from connector_resources import configured_settings, settings
 from connector_resources.setting_declarations import DECLARATIONS, declared_settings
-from connector_resources.settings import Setting
+from connector_resources.setting_kinds import Refused
+from connector_resources.settings import Setting, SettingError
 
 REGISTRY = "connector_assets.components"  # where the types are made and YAML names them
 
@@ -136,9 +138,40 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
 
     def instance_settings(self) -> dict[str, Setting]:
         """The package's settings under this instance's name (short name -> ``ML_<INSTANCE>_<NAME>``)."""
+        return self.own_settings
+
+    @cached_property
+    def own_settings(self) -> dict[str, Setting]:
+        """``instance_settings``, made once per instance object."""
         if self.instance == self.integration:
             return self.declared
         return _declared(self.instance, Path(next(iter(importlib.import_module(self.package).__path__))))
+
+    def _declared_setting(self, short: str) -> Setting:
+        found = self.instance_settings().get(short)
+        if found is None:
+            known = ", ".join(sorted(self.instance_settings()))
+            raise KeyError(f"{self.integration} declares no setting {short!r} (settings.toml); known: {known}")
+        return found
+
+    def variable(self, short: str) -> str:
+        """The override variable of setting ``short`` (``ML_<INSTANCE>_<SHORT>``)."""
+        return self._declared_setting(short).env
+
+    def setting(self, short: str) -> Any:
+        """The instance's setting ``short`` as its kind types it, read when asked: the documented override
+        ``ML_<INSTANCE>_<SHORT>`` when set (an operator's, for one process; what the tests set), else this
+        instance's YAML attribute, else the default. A refused value names the variable or the file."""
+        declared = self._declared_setting(short)
+        override = os.environ.get(declared.env, "").strip()
+        attribute = getattr(self, short, None)
+        given = override or ("" if attribute is None else setting_fields.as_text(attribute))
+        raw = given or declared.default_value()
+        try:
+            return declared.kind.parse(raw)
+        except Refused as refused:
+            where = declared.env if override or attribute is None else f"{self.defined_in}: {short}"
+            raise SettingError(f"{where}={raw!r}: expected {refused}; default {declared.default!r}") from None
 
     def variables(self) -> dict[str, str]:
         """The settings this instance's attributes set (variable -> text)."""
@@ -157,9 +190,14 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
             settings.declare_instance(self.instance, self.instance_settings().values())
         configured_settings.configure(self.variables(), self.defined_in)
         configured_settings.connect(self.instance, setting_fields.connection_variables(self.connections))
-        package = instance_package(self.package, self.instance)
+        wiring = importlib.import_module(f"{self.package}.wiring")
+        build = getattr(wiring, "build", None)
         with configured_settings.scope(self.instance):
-            parts = importlib.import_module(f"{package}.wiring").parts()
+            if build is not None:  # a package built per instance: one function, called with this object
+                parts = build(self)
+            else:  # a package still made at import: loaded again under the instance's name
+                package = instance_package(self.package, self.instance)
+                parts = importlib.import_module(f"{package}.wiring").parts()
         strays = sorted({spec.flow for spec in parts.specs if spec.integration != self.instance})
         if strays:  # a package naming itself in its imports or keys: its flows would be another's
             raise ValueError(

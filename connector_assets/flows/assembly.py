@@ -9,7 +9,7 @@ is a ``defs.yaml`` in the project's defs folder. The package layout: docs/develo
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +106,49 @@ class IntegrationParts:
             package=package,
             **rest,
         )
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        built: Sequence[BuiltJobs],
+        *,
+        reconciliation: tuple[Sequence[Any], Sequence[Any], Callable[[], Sequence[Any]]],
+        pairings: Sequence[ManualPairing] = (),
+        jobs: Sequence[Any] = (),
+        schedules: Sequence[Any] = (),
+        **rest: Any,
+    ) -> IntegrationParts:
+        """An instance's parts as its package's ``build`` makes them: its flows, tables, jobs and schedules
+        those its jobs were ``built`` over, then its own ``jobs`` / ``schedules``, then its
+        ``reconciliation``'s (``DayReconciliation.wiring``: assets, jobs, schedules); ``rest`` the other
+        fields. ``name``: the instance's."""
+        assets, reconciliation_jobs, reconciliation_schedules = reconciliation
+        return cls(
+            name=name,
+            flows=[flow for b in built for flow in b.flows],
+            tables=[table for b in built for table in b.tables],
+            assets=list(assets),
+            jobs=[*(job for b in built for job in b.every_job), *jobs, *reconciliation_jobs],
+            schedules=[*(s for b in built for s in b.schedules), *schedules, *reconciliation_schedules()],
+            pairings=pairings,
+            **rest,
+        )
+
+    def flow(self, name: str) -> Flow:
+        """The flow ``name`` (``suppliers``); ``KeyError`` naming the instance's flows."""
+        found = next((flow for flow in self.flows if flow.name == name), None)
+        if found is None:
+            raise KeyError(f"{self.name} has no flow {name!r}; its flows: {[f.name for f in self.flows]}")
+        return found
+
+    def mapping_table(self, name: str) -> MappingTable:
+        """The mapping table whose asset is ``<instance>/<name>`` (``account_map``)."""
+        found = next((t for t in self.mapping_tables if t.asset.path[-1] == name), None)
+        if found is None:
+            known = [t.asset.path[-1] for t in self.mapping_tables]
+            raise KeyError(f"{self.name} has no mapping table {name!r}; its tables: {known}")
+        return found
 
     def own_assets(self) -> list[Any]:
         """The package's assets, each once, in a stable order: tables, each flow's, then the rest."""
