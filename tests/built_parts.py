@@ -7,11 +7,12 @@ after the package), built anew each call, so a setting a test overrides is read 
 
 from __future__ import annotations
 
-from connector_assets.components import integration_type
+import connector_assets.components as components
+from connector_assets.components.integration_type import class_name
 from connector_assets.flows.assembly import IntegrationParts
 
 
 def built(integration: str, **attributes: object) -> IntegrationParts:
     """The parts of ``integration``'s instance with ``attributes`` (none: the default instance)."""
-    kind = integration_type(f"connector_assets.integrations.{integration}")
+    kind = getattr(components, class_name(integration))
     return kind(**attributes).parts

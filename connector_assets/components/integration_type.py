@@ -151,7 +151,7 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
         found = self.instance_settings().get(short)
         if found is None:
             known = ", ".join(sorted(self.instance_settings()))
-            raise KeyError(f"{self.integration} declares no setting {short!r} (settings.toml); known: {known}")
+            raise KeyError(f"{self.integration} declares no setting {short!r}; known: {known}")
         return found
 
     def variable(self, short: str) -> str:
