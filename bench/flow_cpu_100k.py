@@ -6,7 +6,7 @@ Run by hand (not by pytest)::
     .venv/bin/python bench/flow_cpu_100k.py --ledger-records 10000          # the ledger on the first 10,000
     .venv/bin/python bench/flow_cpu_100k.py --pg postgresql+psycopg2://postgres@127.0.0.1:5432/test
 
-The flow is JD Edwards -> Coupa suppliers (the reference integration), its own code: ``_mapped_supplier``
+The flow is JD Edwards -> Coupa suppliers (the reference integration), its own code: ``mapped_supplier``
 (the pure mapper), ``validate`` with its pandera schema (twice, as the mapped step and the write step each
 run it), and ``write_record`` into a fresh ledger of its own against a target that answers at once (no
 search hit, a create that returns an id), so nothing here waits for an API. The records are made up: JDE
@@ -46,14 +46,17 @@ from typing import Any
 import sqlalchemy as sa
 from flow_cpu import sql_counted  # bench/, beside this file: the SQL statements and commits an engine sends
 
+from connector_assets.components import JdeCoupa
 from connector_assets.flows.core import Lease, Mapped, validate
 from connector_assets.flows.deferred import DeferredWrites
 from connector_assets.flows.writer import PartitionWriter
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, _mapped_supplier
+from connector_assets.integrations.jde_coupa.suppliers import mapped_supplier
 from connector_assets.jde.documents import JdeSupplier
 from connector_resources.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parents[1]
+PARTS = JdeCoupa().parts  # the default instance's suppliers flow, its own code
+SUPPLIERS_FLOW, PAYMENT_TERMS = PARTS.flow("suppliers").spec, PARTS.mapping_table("payment_terms_map")
 TERMS = {"N30": "Net 30", "N45": "Net 45", "N60": "Net 60", "N10": "Net 10", "2/10": "2% 10 Net 30"}
 GOAL_US = 50.0
 COUNTS = ("create", "update", "adopt", "skip", "fail", "leased", "released")
@@ -168,7 +171,7 @@ def main() -> None:
     args = parser.parse_args()
     documents = suppliers(args.records)
 
-    mapped, map_cpu = timed(lambda: [_mapped_supplier(doc, TERMS) for doc in documents])
+    mapped, map_cpu = timed(lambda: [mapped_supplier(doc, TERMS, PAYMENT_TERMS) for doc in documents])
     records = [r for r in mapped if isinstance(r, Mapped)]
     assert len(records) == len(documents), "every made-up supplier maps"
     # A process's first validate imports pandas and pandera and builds the model (``lazy_model``): a

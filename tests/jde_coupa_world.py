@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from jde_coupa_parts import ACCOUNTS, PAYMENT_TERMS
 from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.replays import Replays, replay_handler
-from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
 from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.jde_ais import JdeSandboxSettings
 

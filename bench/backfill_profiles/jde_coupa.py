@@ -62,11 +62,9 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from dagster import AssetsDefinition, instance_for_test, materialize
 
     from connector_assets.asset_keys import asset_key
+    from connector_assets.components import JdeCoupa
     from connector_assets.flows.target_boundary import UNWRAPPED
     from connector_assets.integrations.coupa_jde.wiring import coupa_jde_assets
-    from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
-    from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
-    from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
     from connector_assets.jde.assets import jde_assets
     from connector_assets.runtime.staging import StagingResource
     from connector_assets.saas.assets import saas_assets
@@ -84,7 +82,8 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         asset_key("coupa", "invoices"),
         asset_key("coupa", "payments"),
     }
-    flow_assets = [*jde_coupa_assets, *jde_coupa_po_assets, *jde_coupa_invoice_assets, *coupa_jde_assets]
+    jde_coupa = JdeCoupa().parts  # the default instance's flows
+    flow_assets = [*(a for flow in jde_coupa.flows for a in flow.assets), *coupa_jde_assets]
     unpartitioned = {
         asset_key("jde_coupa", "account_map"),
         asset_key("coupa_jde", "account_map"),
@@ -258,12 +257,12 @@ def _reconcile(resources: dict, instance, start: date, end: date, jde_url: str) 
     docstring); JDE's calls as its simulator counts them, logins apart (``kit.jde_counts``)."""
     from dagster import materialize
 
+    from connector_assets.components import JdeCoupa
     from connector_assets.integrations.coupa_jde.reconcile.assets import RECONCILE
-    from connector_assets.integrations.jde_coupa.reconcile.assets import jde_coupa_reconciliation
 
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     out = {}
-    for asset in (jde_coupa_reconciliation, *RECONCILE.assets):
+    for asset in (*JdeCoupa().parts.assets, *RECONCILE.assets):
         reset = _reset_peak_rss()
         started = time.monotonic()
         totals: Counter = Counter()
@@ -311,8 +310,8 @@ def _catch_up(
     from dagster import materialize
 
     from connector_assets.asset_keys import asset_key
+    from connector_assets.components import JdeCoupa
     from connector_assets.deployment import Deployment
-    from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
     from connector_resources.replay import replay_items
 
     # The production replays, with the bench's resources instead of the settings'.
@@ -321,11 +320,12 @@ def _catch_up(
     before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
     jde_before = _jde_state(jde_url)
     started = time.monotonic()
+    suppliers = JdeCoupa().parts.flow("suppliers").spec
     sync = [
         a
         for a in assets
         if a.key in {asset_key("jde", "suppliers"), asset_key("jde", "address_book")}
-        or a.key in {SUPPLIERS_FLOW.key("mapped"), SUPPLIERS_FLOW.key("written")}
+        or a.key in {suppliers.key("mapped"), suppliers.key("written")}
     ]
     synced = materialize(sync, resources=resources, instance=instance, partition_key=day.isoformat())
     assert synced.success

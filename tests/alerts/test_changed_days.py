@@ -21,13 +21,13 @@ from dagster import (
     build_sensor_context,
 )
 from instances import instance_for_test
+from jde_coupa_parts import SUPPLIERS_FLOW
 from ledger_entries import audited, held_on, queued
 
 from connector_assets.alerts.changed_days import changed_days_sensor
 from connector_assets.alerts.check_failures import alert_new_failures, latest_day_evaluation
 from connector_assets.flows.day_checks import REPLAYED, WRITTEN_RECORDS
 from connector_assets.flows.written_check import CHECK
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.operations.replay import check_days_after_cli_replay, replayed_days_checked
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.ledger.operator_actions import Operator

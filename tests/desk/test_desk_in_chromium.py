@@ -126,7 +126,7 @@ def test_find_abandon_and_reopen_a_refused_bill(desk):
 @pytest.fixture
 def fresh_desk(tmp_path):
     """A desk of its own (its queue is what the test puts there), with the real payment-terms table."""
-    from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
+    from jde_coupa_parts import PAYMENT_TERMS
 
     ledger = _operator_ledger(tmp_path / "ledger.db")
     ledger.seed_mapping(TERMS, {"N30": "Net 30", "N60": "Net 60"}, origin="test", content_hash="")
@@ -157,9 +157,8 @@ def _view_count(browser, view: str) -> str:
 def coupa_desk(tmp_path):
     """``fresh_desk`` whose table saves are checked against a real Coupa (the simulator): what a row's
     save asks of Coupa's payment terms."""
+    from jde_coupa_parts import PAYMENT_TERMS
     from jde_coupa_world import jde_coupa_world
-
-    from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
 
     (tmp_path / "world").mkdir()
     with jde_coupa_world(tmp_path / "world") as world:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from jde_coupa_parts import PAYMENT_TERMS
 from starlette.testclient import TestClient
 
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
 from connector_cli.desk.app import build_app
 from connector_cli.desk.guard import CSRF_COOKIE
 from connector_cli.desk.identity import Access

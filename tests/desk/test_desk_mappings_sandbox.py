@@ -21,12 +21,12 @@ import pytest
 from dagster import materialize
 from given_replays import given_to_commands, with_deployment
 from instances import instance_for_test
+from jde_coupa_parts import PAYMENT_TERMS, jde_coupa_assets
 from jde_coupa_world import jde_coupa_world
 from starlette.testclient import TestClient
 
 from connector_assets.deployment import Deployment
 from connector_assets.flows import replay_resources
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_cli.desk.app import build_app
 from connector_cli.desk.guard import CSRF_COOKIE

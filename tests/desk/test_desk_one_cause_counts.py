@@ -14,12 +14,12 @@ from html import unescape
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 from given_replays import given_to_commands, with_deployment
+from jde_coupa_parts import PAYMENT_TERMS, SUPPLIERS_FLOW
 from one_cause import HELD, TERMS, n45_missing
 from starlette.testclient import TestClient
 
 from connector_assets.alerts.held_records import overdue_holds
 from connector_assets.flows.written_check import check_result, day_queue
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW
 from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access
 from connector_cli.main import cli

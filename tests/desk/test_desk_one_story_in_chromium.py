@@ -22,6 +22,7 @@ from browser import chromium, installed
 from dagster import DagsterInstance, SensorResult
 from given_replays import given_to_commands, with_deployment
 from instances import instance_for_test
+from jde_coupa_parts import PAYMENT_TERMS, SUPPLIERS_FLOW, jde_coupa_assets
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world, suppliers_of_day
 from one_story import arrived, day_check, run_requested, sign_in, tick_changed_days
 from sandbox_world import PairWorld
@@ -31,7 +32,6 @@ from task_page import task_ended
 from connector_assets.deployment import Deployment
 from connector_assets.flows import replay_resources
 from connector_assets.flows.mapping_changes import plan_change, save_change
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access

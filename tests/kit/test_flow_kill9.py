@@ -20,11 +20,11 @@ from datetime import date, timedelta
 import requests
 from dagster import AssetKey, materialize
 from instances import instance_for_test
+from jde_coupa_parts import PAYMENT_TERMS, jde_coupa_assets
 from sandbox_logins import on_simulator
 from waiting import load
 
 from connector_assets.flows.target_boundary import UNWRAPPED
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.coupa import CoupaResource
@@ -42,7 +42,7 @@ CHILD = textwrap.dedent(
     import os, sys
     from dagster import instance_for_test, materialize
     from connector_assets.flows.target_boundary import UNWRAPPED
-    from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
+    from jde_coupa_parts import jde_coupa_assets
     from connector_assets.runtime.staging import StagingResource
     from connector_resources.coupa import CoupaResource
     from connector_resources.jde import JdeAisResource

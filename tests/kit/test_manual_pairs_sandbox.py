@@ -262,7 +262,7 @@ def test_what_each_integration_reads_once_matched(world, records) -> None:
 def test_jde_to_coupa_updates_the_matched_supplier_instead_of_creating_one(world, records) -> None:
     """A JDE supplier matched with a Coupa supplier of another name and number: the suppliers flow's replay
     updates that Coupa supplier from JDE (its number becomes the AN8) and creates none."""
-    from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW
+    from jde_coupa_parts import PAYMENT_TERMS, SUPPLIERS_FLOW
 
     PAYMENT_TERMS.stage(world.resources["staging"])
     an8, coupa = records.jde_supplier_coupa_lacks(), records.take("Coupa supplier")[0]

@@ -9,6 +9,8 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+import jde_coupa_parts as jde_coupa_orders
+import jde_coupa_parts as jde_coupa_suppliers
 import pytest
 import requests
 from sandbox_logins import unthrottled_procore
@@ -20,8 +22,6 @@ from connector_assets.integrations.coupa_jde import accounts as coupa_jde
 from connector_assets.integrations.fusion_procurify import account_map as fusion_accounts
 from connector_assets.integrations.fusion_procurify import departments as fusion_departments
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
-from connector_assets.integrations.jde_coupa import purchase_orders as jde_coupa_orders
-from connector_assets.integrations.jde_coupa import suppliers as jde_coupa_suppliers
 from connector_assets.integrations.jde_procurify import account_map as jde_procurify_accounts
 from connector_assets.integrations.jde_procurify import departments as jde_procurify_departments
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde

@@ -8,13 +8,13 @@ import json
 from collections import Counter
 from datetime import date, timedelta
 
+import jde_coupa_parts as jde_coupa
 from asset_runs import metadata_values, run_named
 from dagster import AssetKey
 from instances import instance_for_test
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world
 
 from connector_assets.flows.mapping_changes import plan_change, save_change
-from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
 from connector_assets.jde.assets import jde_assets
 from connector_resources.ledger.operator_actions import Operator
 

@@ -6,6 +6,8 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import jde_coupa_parts as jde_coupa
+import jde_coupa_parts as jde_coupa_pos
 import pytest
 from asset_runs import materialized
 from dagster import AssetKey, Failure
@@ -17,8 +19,6 @@ from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTabl
 from connector_assets.integrations.coupa_jde import accounts as coupa_jde
 from connector_assets.integrations.fusion_procurify import wiring as fusion_procurify
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
-from connector_assets.integrations.jde_coupa import purchase_orders as jde_coupa_pos
-from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
 from connector_assets.integrations.jde_procurify import wiring as jde_procurify
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dagster import AssetKey
+from jde_coupa_parts import SUPPLIERS_FLOW
 
 from connector_assets.flows.range_days import DayWrite, failed_day_check, failure_message
 from connector_assets.flows.refused_share import judge
 from connector_assets.flows.written_check import PartitionQueue, check_result, queue_of
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_resources.ledger import QueueItem
 from connector_resources.refusals import Refusal, mapping_missing, master_missing, target_refused
 

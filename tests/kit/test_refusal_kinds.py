@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from given_replays import replays_of
+from jde_coupa_parts import SUPPLIERS_FLOW
 
 from connector_assets.flows.close_calendar import CloseInProgress
 from connector_assets.flows.core import Mapped, Rejected, queue_failure
 from connector_assets.flows.periods import PeriodClosed
 from connector_assets.flows.replays import replay_handler
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.target_base import JdeRefused
 from connector_resources.bill.errors import BillProblem, BillRateLimitError, BillValidationError
 from connector_resources.jde import JdeMessage, JdeOrchestrationError

@@ -13,12 +13,11 @@ import requests
 from asset_runs import materialized, named
 from click.testing import CliRunner
 from given_replays import given_to_commands, merged, replays_of, with_deployment
+from jde_coupa_parts import PURCHASE_ORDERS_FLOW, SUPPLIERS_FLOW, jde_coupa_assets, jde_coupa_po_assets
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from ledger_entries import held_on, queued
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders, CoupaSuppliers
-from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW, jde_coupa_po_assets
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger

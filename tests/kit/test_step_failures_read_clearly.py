@@ -10,9 +10,9 @@ import pytest
 import requests
 from dagster import DagsterEventType, materialize
 from instances import instance_for_test
+from jde_coupa_parts import jde_coupa_assets
 from jde_coupa_world import jde_coupa_world
 
-from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy day

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from asset_runs import materialized, named
 from dagster import AssetKey, materialize
 from instances import instance_for_test
+from jde_coupa_parts import SUPPLIERS_FLOW, jde_coupa_assets
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 
 from connector_assets.coupa.targets import CoupaSuppliers
 from connector_assets.flows.assets import apply_write_pool_limits, write_pool
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_resources.bill import BillResource
 from connector_resources.ledger import schema

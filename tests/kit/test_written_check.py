@@ -15,13 +15,13 @@ import pytest
 import requests
 from dagster import AssetCheckSeverity, AssetKey, materialize
 from instances import instance_for_test
+from jde_coupa_parts import SUPPLIERS_FLOW, jde_coupa_assets
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.definitions import defs
 from connector_assets.flows.assets import UNREACHABLE_AFTER
 from connector_assets.flows.core import Rejected, queue_failure
 from connector_assets.flows.written_check import CHECK, check_result, queue_of
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_resources.ledger import Ledger
 from connector_resources.settings import SettingError

@@ -8,7 +8,8 @@ import json
 import string
 from dataclasses import replace
 
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, _mapped_supplier
+from jde_coupa_parts import PAYMENT_TERMS, mapped_supplier
+
 from connector_assets.jde.documents import JdeSupplier
 from connector_assets.preview.tally import FitRow
 from connector_resources.refusals import Refusal, mapping_missing, waits_for_record
@@ -26,7 +27,7 @@ def with_refusal(row: FitRow, refusal: Refusal) -> FitRow:
 def terms_refusal(an8: int, name: str, terms: str) -> FitRow:
     """A supplier refused as the real mapper refuses one whose payment terms the table lacks, with the
     kind and parameters of that refusal (a missing row of the terms table)."""
-    reason = _mapped_supplier(JdeSupplier(an8, {"TRAP": terms}, {"ALPH": name}), {}).reason
+    reason = mapped_supplier(JdeSupplier(an8, {"TRAP": terms}, {"ALPH": name}), {}).reason
     refusal = mapping_missing(reason, table=TERMS_TABLE, what="payment terms", value=terms)
     return with_refusal(FitRow(JDE_COUPA, "suppliers", "", str(an8), "refuse"), refusal)
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from asset_runs import busy_day
+from jde_coupa_parts import SUPPLIERS_FLOW
 from jde_coupa_world import jde_coupa_world
 from preview_proofs import (
     equip_for_previews,
@@ -17,7 +18,6 @@ from preview_proofs import (
 from request_log import logged_simulators
 
 import connector_assets.integrations.jde_coupa as package
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 
 INTEGRATION = "jde_coupa"
 

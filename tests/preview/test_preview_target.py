@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from jde_coupa_parts import SUPPLIERS_FLOW
 
 from connector_assets.flows.records import Created, Mapped
 from connector_assets.flows.target_boundary import UNWRAPPED, is_placeholder
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.preview.target import PLACEHOLDER, Capture, PreviewTarget, capturing
 from connector_resources.coupa.errors import CoupaAmbiguousMatchError
 from connector_resources.http.write_hold import hold_write, writes_held

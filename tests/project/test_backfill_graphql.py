@@ -33,12 +33,12 @@ from pathlib import Path
 import pytest
 import requests
 from dagster_server import dagster_server, required_binaries, run_assets, run_tags
+from jde_coupa_parts import PAYMENT_TERMS, SUPPLIERS_FLOW
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world, suppliers_of_day
 from mapping_rows import import_file
 from roots import ROOT
 from unavailable import unavailable
 
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import Ledger
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 from coupa_support import CoupaBox, _fresh_state, box, coupa  # noqa: F401  (fixtures by name)
+from jde_coupa_parts import mapped_invoice
 from sandbox_logins import client_credentials_token
 
-from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice
 from connector_resources.coupa import FLOW_SCOPES, CoupaResource, CoupaValidationError
 from connector_sandbox.coupa.contract import CONTRACT
 
@@ -139,7 +139,7 @@ def _debit_memo(number: str, account: str, original: dict | None) -> Any:
         }
     ]
     line = [{"JELN": 10, "ANI": "1.6110", "AA": Decimal("-120.00"), "EXA": "returned goods"}]
-    return _mapped_invoice(("00001", 70002, "PD"), memo, {}, line, {"1.6110": account}, original)
+    return mapped_invoice(("00001", 70002, "PD"), memo, {}, line, {"1.6110": account}, original)
 
 
 def test_a_jde_debit_memo_is_created_as_a_coupa_credit_note_tied_to_its_original_invoice(

@@ -15,15 +15,13 @@ from collections.abc import Iterator
 import pytest
 import requests
 from coupa_support import CoupaBox, coupa
+from jde_coupa_parts import INVOICES_FLOW, PURCHASE_ORDERS_FLOW, SUPPLIERS_FLOW
 from partition_writes import CreatedMeanwhile, write_once
 from request_log import RequestLog
 from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.coupa.targets import CoupaInvoices, CoupaPurchaseOrders, CoupaSuppliers
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
-from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_resources.coupa import CoupaResource, forget_tokens
 from connector_sandbox.coupa import CoupaSandboxSettings, create_app
 from connector_sandbox.serve import serve_in_thread

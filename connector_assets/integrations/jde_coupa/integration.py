@@ -1,18 +1,14 @@
-"""The name that keys this integration everywhere (ledger rows, Dagster group, jobs, replay handlers) and
-the route its flows take."""
+"""What JD Edwards -> Coupa is, whichever instance runs it: the two systems its flows join, and what an
+instance may reach through a connection of its own (``components.apartness``): another Coupa tenant, which
+its flows, mapping checks and reconciliation only call through the run's resource. JD Edwards is read from
+the tables the JDE side stages for every instance."""
 
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.targets import FlowRoute
-from connector_resources.setting_declarations import integration_variable
 
-INTEGRATION = (__package__ or __name__).rpartition(".")[2]
-ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="coupa")
-# What an instance may reach through a connection of its own (``components.apartness``): another Coupa
-# tenant, which its flows, mapping checks and reconciliation only call through the run's resource. JD
-# Edwards is read from the tables the JDE side stages for every instance.
 OWN_CONNECTIONS = ("coupa",)
 
 
-def setting(name: str) -> str:
-    """The variable of this integration's setting ``name`` (``ML_<INTEGRATION>_<NAME>``, an instance's
-    under its own name)."""
-    return integration_variable(INTEGRATION, name)
+def route(it: Instance) -> FlowRoute:
+    """The route of ``it``'s flows: named after the instance, JDE to Coupa."""
+    return FlowRoute(it.instance, source_system="JDE", target_system="coupa")

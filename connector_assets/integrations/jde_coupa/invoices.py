@@ -12,6 +12,8 @@ from connector_assets.flows.amounts import CENT, money
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.instance import Instance
+from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.flows.replays import Replay
 from connector_assets.jde.assets import jde_partitions
@@ -26,9 +28,8 @@ from connector_assets.jde.documents import (
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
 from connector_resources.refusals import Refusal, mapping_missing, source_invalid
 
-from .integration import ROUTE
-from .purchase_orders import ACCOUNTS
-from .suppliers import SUPPLIERS_FLOW
+from .integration import route
+from .purchase_orders import OrderMapping
 
 CoupaInvoiceRecord = record_model(
     "CoupaInvoiceRecord",
@@ -44,28 +45,49 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0))
 
 
-def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's changed vouchers as Coupa invoices."""
-    accounts = ACCOUNTS.snapshot(context.resources.staging)
-    vouchers = changed_vouchers(context.resources.staging, context.resources.jde, partition)
-    originals = original_vouchers(context.resources.jde, vouchers)
-    for voucher in vouchers:
-        yield _voucher_record(voucher, accounts, originals)
+def invoices_flow(it: Instance, accounts: MappingTable, mapping: OrderMapping) -> Flow:
+    """``it``'s invoices flow: lines through ``accounts`` (``mapping``'s, which names the suppliers flow each
+    invoice waits for)."""
 
+    def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The partition's changed vouchers as Coupa invoices."""
+        snapshot = accounts.snapshot(context.resources.staging)
+        vouchers = changed_vouchers(context.resources.staging, context.resources.jde, partition)
+        originals = original_vouchers(context.resources.jde, vouchers)
+        for voucher in vouchers:
+            yield voucher_record(voucher, snapshot, mapping, originals)
 
-def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named vouchers (``KCO/DOC/DCT``) read from JDE again and mapped with today's table (replay):
-    the account file is staged afresh first, so a fixed table takes effect."""
-    accounts = ACCOUNTS.restage(context.resources.staging)
-    wanted = set()
-    for key in keys:
-        parts = key.split("/")
-        if len(parts) == 3 and parts[1].isdigit():
-            wanted.add((parts[0], int(parts[1]), parts[2]))
-    vouchers = vouchers_by_key(context.resources.jde, wanted)
-    originals = original_vouchers(context.resources.jde, vouchers)
-    for voucher in vouchers:
-        yield _voucher_record(voucher, accounts, originals)
+    def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named vouchers (``KCO/DOC/DCT``) read from JDE again and mapped with today's table (replay):
+        the account file is staged afresh first, so a fixed table takes effect."""
+        snapshot = accounts.restage(context.resources.staging)
+        wanted = set()
+        for key in keys:
+            parts = key.split("/")
+            if len(parts) == 3 and parts[1].isdigit():
+                wanted.add((parts[0], int(parts[1]), parts[2]))
+        vouchers = vouchers_by_key(context.resources.jde, wanted)
+        originals = original_vouchers(context.resources.jde, vouchers)
+        for voucher in vouchers:
+            yield voucher_record(voucher, snapshot, mapping, originals)
+
+    # Beside the staged F0411 (upstream), the voucher's distribution and its order's lines are read from JDE.
+    spec = route(it).flow(
+        "invoices",
+        "invoice",
+        CoupaInvoiceRecord,
+        map_invoices,
+        remap_invoices,
+        CoupaInvoices,
+        reads={"JDE": (DISTRIBUTION_TABLE, PO_LINES.table)},
+    )
+    assets = build_flow_assets(
+        spec,
+        partitions_def=jde_partitions,
+        upstream=[AP_LEDGER.asset, accounts.asset, mapping.suppliers.key("written")],
+        parents=[mapping.suppliers],  # a supplier unchanged since before the first day is pulled by the write
+    )
+    return Flow(spec, assets, replay=Replay(CoupaInvoices.for_replay))
 
 
 def original_key(item: dict) -> tuple[str, int, str] | None:
@@ -89,8 +111,11 @@ def original_vouchers(jde: Any, vouchers: list[JdeVoucher]) -> dict[tuple, dict]
     return {found.key: found.pay_items[0] for found in vouchers_by_key(jde, wanted)} if wanted else {}
 
 
-def _voucher_record(
-    voucher: JdeVoucher, accounts: dict[str, str], originals: dict[tuple, dict] | None = None
+def voucher_record(
+    voucher: JdeVoucher,
+    accounts: dict[str, str],
+    mapping: OrderMapping,
+    originals: dict[tuple, dict] | None = None,
 ) -> Mapped | Rejected:
     """The voucher mapped, its order's account what the order's first line is charged to: its account as
     typed, else its line type (``LNTY:S``); a debit memo's original voucher from ``originals``."""
@@ -100,8 +125,14 @@ def _voucher_record(
         order_accounts[voucher.order] = typed or f"LNTY:{str(line.get('LNTY') or '').strip()}"
     key = original_key(voucher.pay_items[0])
     original = (originals or {}).get(key) if key is not None else None
-    return _mapped_invoice(
-        voucher.key, voucher.pay_items, order_accounts, voucher.distribution, accounts, original
+    return mapped_invoice(
+        voucher.key,
+        voucher.pay_items,
+        order_accounts,
+        voucher.distribution,
+        accounts,
+        original,
+        mapping=mapping,
     )
 
 
@@ -161,13 +192,15 @@ def _invoice_lines(
     return lines
 
 
-def _mapped_invoice(
+def mapped_invoice(
     key: tuple,
     items: list[dict],
     order_accounts: dict[int, str],
     distribution: list[dict],
     accounts: dict[str, str],
     original: dict | None = None,
+    *,
+    mapping: OrderMapping,
 ) -> Mapped | Rejected:
     """One voucher as a Coupa invoice; a debit memo (negative gross) as a credit note tied to ``original``,
     the first pay item of the voucher it names as its original document."""
@@ -195,7 +228,7 @@ def _mapped_invoice(
         code = accounts.get(jde_account)
         if code is None:
             sentence = f"{label}: account {jde_account} has no Coupa account in the mapping table"
-            lacks = mapping_missing(sentence, table=ACCOUNTS.name, what="account", value=jde_account)
+            lacks = mapping_missing(sentence, table=mapping.accounts.name, what="account", value=jde_account)
             return Rejected.of(voucher, lacks)
         lines.append(
             {
@@ -237,7 +270,7 @@ def _mapped_invoice(
             "lines": len(lines),
         },
         natural_key={"invoice_number": number, "supplier": {"number": supplier}},
-        depends_on=SUPPLIERS_FLOW.dependency_key(supplier),
+        depends_on=mapping.suppliers.dependency_key(supplier),
     )
 
 
@@ -258,24 +291,3 @@ def _credited_invoice(original: dict | None) -> dict[str, str] | str:
             "date (DIVJ), which Coupa requires on a credit note"
         )
     return {"original-invoice-number": number[:40], "original-invoice-date": day.isoformat()}
-
-
-# Beside the staged F0411 (upstream), the voucher's distribution and its order's lines are read from JDE.
-INVOICES_FLOW = ROUTE.flow(
-    "invoices",
-    "invoice",
-    CoupaInvoiceRecord,
-    map_invoices,
-    remap_invoices,
-    CoupaInvoices,
-    reads={"JDE": (DISTRIBUTION_TABLE, PO_LINES.table)},
-)
-
-jde_coupa_invoice_assets = build_flow_assets(
-    INVOICES_FLOW,
-    partitions_def=jde_partitions,
-    upstream=[AP_LEDGER.asset, ACCOUNTS.asset, SUPPLIERS_FLOW.key("written")],
-    parents=[SUPPLIERS_FLOW],  # a supplier unchanged since before the first day is pulled by the write step
-)
-
-FLOW = Flow(INVOICES_FLOW, jde_coupa_invoice_assets, replay=Replay(CoupaInvoices.for_replay))

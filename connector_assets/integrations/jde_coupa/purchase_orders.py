@@ -6,6 +6,7 @@ syncs. Depth: docs/integrations/jde_coupa.md, "The flows" (purchase orders).
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -14,9 +15,10 @@ from connector_assets.coupa.targets import CoupaPurchaseOrders, po_number
 from connector_assets.flows.amounts import CENT, money, quantum, rounded
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.mapping_master import MasterData
-from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.replays import Replay
 from connector_assets.jde.assets import jde_partitions
@@ -29,20 +31,25 @@ from connector_assets.jde.order_status import decimal
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_resources.refusals import mapping_missing, source_invalid
 
-from .integration import INTEGRATION, ROUTE, setting
-from .suppliers import SUPPLIERS_FLOW
+from .integration import route
 
 STOCK_KEY = "LNTY:S"
-ACCOUNTS = MappingTable.from_setting(
-    setting("ACCOUNT_MAP"),
-    key="jde_account",
-    value="coupa_account_code",
-    guarded_by=("jde_ais", "coupa"),
-    description="JDE account (BU.OBJ[.SUB]) -> Coupa account code, staged from the mapping table file "
-    f"({setting('ACCOUNT_MAP')}). Purchase-order and voucher lines are translated through this snapshot.",
-    master=MasterData.asking("coupa", coupa_master.accounts, "the Coupa account code is in Coupa and active"),
-)
-jde_coupa_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
+
+
+def accounts_table(it: Instance) -> MappingTable:
+    """``it``'s account table (``<instance>/account_map``), which its orders and vouchers share."""
+    return MappingTable.from_setting(
+        it.variable("account_map"),
+        key="jde_account",
+        value="coupa_account_code",
+        guarded_by=("jde_ais", "coupa"),
+        description="JDE account (BU.OBJ[.SUB]) -> Coupa account code, staged from the mapping table file "
+        f"({it.variable('account_map')}). Purchase-order and voucher lines are translated through this "
+        "snapshot.",
+        master=MasterData.asking(
+            "coupa", coupa_master.accounts, "the Coupa account code is in Coupa and active"
+        ),
+    )
 
 
 CoupaPurchaseOrderRecord = record_model(
@@ -55,29 +62,66 @@ CoupaPurchaseOrderRecord = record_model(
 )
 
 
-def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's changed orders (header or any line), whole, as Coupa purchase orders."""
-    accounts = ACCOUNTS.snapshot(context.resources.staging)
-    for order in changed_purchase_orders(context.resources.staging, context.resources.jde, partition):
-        yield _order_record(order, accounts)
+def purchase_orders_flow(it: Instance, accounts: MappingTable, table_asset: Any, suppliers: FlowSpec) -> Flow:
+    """``it``'s purchase orders flow: lines through ``accounts`` (staged by ``table_asset``), each order
+    waiting for its supplier (``suppliers``' record)."""
+
+    def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The partition's changed orders (header or any line), whole, as Coupa purchase orders."""
+        snapshot = accounts.snapshot(context.resources.staging)
+        for order in changed_purchase_orders(context.resources.staging, context.resources.jde, partition):
+            yield order_record(order, snapshot, mapping)
+
+    def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named orders (``po_number``s) read from JDE again and mapped with today's table (replay): the
+        account file is staged afresh first, so a fixed table takes effect."""
+        snapshot = accounts.restage(context.resources.staging)
+        wanted = set(keys)
+        numbers = (k.split("-") for k in keys)
+        docos = {int(parts[1]) for parts in numbers if len(parts) > 2 and parts[1].isdigit()}
+        for order in purchase_orders_by_number(context.resources.jde, docos):
+            if po_number(order.header) in wanted:
+                yield order_record(order, snapshot, mapping)
+
+    mapping = OrderMapping(accounts, suppliers)
+    spec = route(it).flow(
+        "purchase_orders",
+        "purchase order",
+        CoupaPurchaseOrderRecord,
+        map_purchase_orders,
+        remap_purchase_orders,
+        CoupaPurchaseOrders,
+    )
+    assets = [
+        table_asset,
+        *build_flow_assets(
+            spec,
+            partitions_def=jde_partitions,
+            # After the suppliers' write: in one run, an order's supplier is synced before it is mapped.
+            upstream=[PO_HEADERS.asset, PO_LINES.asset, accounts.asset, suppliers.key("written")],
+            parents=[suppliers],  # a supplier unchanged since before the first day is pulled by the write
+        ),
+    ]
+    return Flow(spec, assets, replay=Replay(CoupaPurchaseOrders.for_replay))
 
 
-def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named orders (``po_number``s) read from JDE again and mapped with today's table (replay): the
-    account file is staged afresh first, so a fixed table takes effect."""
-    accounts = ACCOUNTS.restage(context.resources.staging)
-    wanted = set(keys)
-    docos = {int(parts[1]) for parts in (k.split("-") for k in keys) if len(parts) > 2 and parts[1].isdigit()}
-    for order in purchase_orders_by_number(context.resources.jde, docos):
-        if po_number(order.header) in wanted:
-            yield _order_record(order, accounts)
+@dataclass(frozen=True)
+class OrderMapping:
+    """What an instance's orders and vouchers are mapped with beside the day's snapshot: the account table
+    (named in a refusal) and the suppliers flow (whose record each waits for)."""
+
+    accounts: MappingTable
+    suppliers: FlowSpec
 
 
-def _order_record(order: JdePurchaseOrder, accounts: dict[str, str]) -> Mapped | Rejected:
+def order_record(
+    order: JdePurchaseOrder, accounts: dict[str, str], mapping: OrderMapping
+) -> Mapped | Rejected:
     if order.header is None:
         sentence = f"purchase order {order.label}: lines changed but no F4301 header was found"
         return Rejected.of(order.label, source_invalid(sentence, field="F4301 header", value=order.label))
-    return _mapped_order(order.header, order.lines, accounts, order.currency if order.foreign else None)
+    foreign = order.currency if order.foreign else None
+    return mapped_order(order.header, order.lines, accounts, foreign, mapping=mapping)
 
 
 def _line_number_clash(lines: list[dict]) -> str | None:
@@ -126,8 +170,13 @@ def line_total(fields: dict[str, Any], currency: str | None = None) -> Decimal:
     return rounded(Decimal(fields["quantity"]) * Decimal(fields["price"]), currency)
 
 
-def _mapped_order(
-    header: dict, lines: list[dict], accounts: dict[str, str], foreign: str | None = None
+def mapped_order(
+    header: dict,
+    lines: list[dict],
+    accounts: dict[str, str],
+    foreign: str | None = None,
+    *,
+    mapping: OrderMapping,
 ) -> Mapped | Rejected:
     """``lines`` priced in the order's currency; ``foreign``: that currency when the order was entered in
     a foreign one (None: domestic, amounts in cents as always)."""
@@ -167,7 +216,7 @@ def _mapped_order(
             unmapped
         )
         lacks = mapping_missing(
-            sentence, table=ACCOUNTS.name, what="account", value=list(dict.fromkeys(values))
+            sentence, table=mapping.accounts.name, what="account", value=list(dict.fromkeys(values))
         )
         return Rejected.of(number, lacks)
     clash = _line_number_clash(lines)
@@ -190,28 +239,5 @@ def _mapped_order(
             "total": float(total),
         },
         natural_key={"po_number": number},
-        depends_on=SUPPLIERS_FLOW.dependency_key(supplier),
+        depends_on=mapping.suppliers.dependency_key(supplier),
     )
-
-
-PURCHASE_ORDERS_FLOW = ROUTE.flow(
-    "purchase_orders",
-    "purchase order",
-    CoupaPurchaseOrderRecord,
-    map_purchase_orders,
-    remap_purchase_orders,
-    CoupaPurchaseOrders,
-)
-
-jde_coupa_po_assets = [
-    jde_coupa_account_map,
-    *build_flow_assets(
-        PURCHASE_ORDERS_FLOW,
-        partitions_def=jde_partitions,
-        # After the suppliers' write: in one run, an order's supplier is synced before the order is mapped.
-        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNTS.asset, SUPPLIERS_FLOW.key("written")],
-        parents=[SUPPLIERS_FLOW],  # a supplier unchanged since before the first day is pulled by the write
-    ),
-]
-
-FLOW = Flow(PURCHASE_ORDERS_FLOW, jde_coupa_po_assets, replay=Replay(CoupaPurchaseOrders.for_replay))

@@ -14,8 +14,9 @@ from connector_assets.coupa.targets import CoupaSuppliers
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.mapping_master import MasterData
-from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.flows.replays import Replay
 from connector_assets.jde.assets import jde_partitions
@@ -23,7 +24,7 @@ from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppl
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 from connector_resources.refusals import mapping_missing, source_invalid
 
-from .integration import INTEGRATION, ROUTE, setting
+from .integration import route
 
 CoupaSupplierRecord = record_model(
     "CoupaSupplierRecord",
@@ -34,37 +35,55 @@ CoupaSupplierRecord = record_model(
 )
 
 
-PAYMENT_TERMS = MappingTable.from_setting(
-    setting("PAYMENT_TERMS_MAP"),
-    key="jde_payment_terms",
-    value="coupa_payment_term",
-    guarded_by=("jde_ais", "coupa"),
-    description="JDE payment terms (F0401 TRAP) -> Coupa payment term, staged from the mapping table "
-    f"file ({setting('PAYMENT_TERMS_MAP')}). Suppliers are sent with their terms translated through this "
-    "snapshot.",
-    master=MasterData.asking("coupa", coupa_master.payment_terms, "the Coupa payment term is in Coupa"),
-)
-jde_coupa_payment_terms_map = build_mapping_table_asset(PAYMENT_TERMS, group=INTEGRATION)
+def payment_terms_table(it: Instance) -> MappingTable:
+    """``it``'s payment terms table (``<instance>/payment_terms_map``)."""
+    return MappingTable.from_setting(
+        it.variable("payment_terms_map"),
+        key="jde_payment_terms",
+        value="coupa_payment_term",
+        guarded_by=("jde_ais", "coupa"),
+        description="JDE payment terms (F0401 TRAP) -> Coupa payment term, staged from the mapping table "
+        f"file ({it.variable('payment_terms_map')}). Suppliers are sent with their terms translated through "
+        "this snapshot.",
+        master=MasterData.asking("coupa", coupa_master.payment_terms, "the Coupa payment term is in Coupa"),
+    )
 
 
-def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's changed suppliers, and those held records wait for, as Coupa suppliers."""
-    terms = PAYMENT_TERMS.snapshot(context.resources.staging)
-    also = {int(key) for key in awaited_keys(context, partition, SUPPLIERS_FLOW) if key.isdigit()}
-    for supplier in changed_suppliers(context.resources.staging, context.resources.jde, partition, also):
-        yield _mapped_supplier(supplier, terms)
+def suppliers_flow(it: Instance, terms: MappingTable, table_asset: Any) -> Flow:
+    """``it``'s suppliers flow, its suppliers' payment terms translated through ``terms`` (staged by
+    ``table_asset``)."""
+
+    def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The partition's changed suppliers, and those held records wait for, as Coupa suppliers."""
+        snapshot = terms.snapshot(context.resources.staging)
+        also = {int(key) for key in awaited_keys(context, partition, spec) if key.isdigit()}
+        for supplier in changed_suppliers(context.resources.staging, context.resources.jde, partition, also):
+            yield mapped_supplier(supplier, snapshot, terms)
+
+    def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named suppliers read from JDE again and mapped with today's tables (replay): the terms file
+        is staged afresh first, so a fixed table takes effect."""
+        snapshot = terms.restage(context.resources.staging)
+        for supplier in suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()}):
+            yield mapped_supplier(supplier, snapshot, terms)
+
+    spec = route(it).flow(
+        "suppliers", "supplier", CoupaSupplierRecord, map_suppliers, remap_suppliers, CoupaSuppliers
+    )
+    assets = [
+        table_asset,
+        *build_flow_assets(
+            spec, partitions_def=jde_partitions, upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, terms.asset]
+        ),
+    ]
+    return Flow(spec, assets, replay=Replay(CoupaSuppliers.for_replay))
 
 
-def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named suppliers read from JDE again and mapped with today's tables (replay): the terms file
-    is staged afresh first, so a fixed table takes effect."""
-    terms = PAYMENT_TERMS.restage(context.resources.staging)
-    for supplier in suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()}):
-        yield _mapped_supplier(supplier, terms)
-
-
-def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped | Rejected:
-    """One JDE supplier -> a Coupa supplier body, or why it cannot be one."""
+def mapped_supplier(
+    jde_supplier: JdeSupplier, terms: dict[str, str], table: MappingTable
+) -> Mapped | Rejected:
+    """One JDE supplier -> a Coupa supplier body (its terms through ``terms``, a snapshot of ``table``), or
+    why it cannot be one."""
     an8, supplier, book = jde_supplier.number, jde_supplier.supplier, jde_supplier.address
     key = str(an8)
     if book is None:
@@ -79,10 +98,10 @@ def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped
         if code is None:
             sentence = (
                 f"supplier {an8} ({name}): payment terms {jde_terms} (F0401 TRAP) have no Coupa payment "
-                f"term in the mapping table {PAYMENT_TERMS.asset.to_user_string()} "
-                f"(${PAYMENT_TERMS.variable})"
+                f"term in the mapping table {table.asset.to_user_string()} "
+                f"(${table.variable})"
             )
-            lacks = mapping_missing(sentence, table=PAYMENT_TERMS.name, what="payment terms", value=jde_terms)
+            lacks = mapping_missing(sentence, table=table.name, what="payment terms", value=jde_terms)
             return Rejected.of(key, lacks)
         body["payment-term"] = {"code": code}
     return Mapped(
@@ -91,19 +110,3 @@ def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped
         fields={"supplier_number": key, "name": name, "tax_id": tax_id},
         natural_key={"number": key, "tax_id": tax_id, "name": name},
     )
-
-
-SUPPLIERS_FLOW = ROUTE.flow(
-    "suppliers", "supplier", CoupaSupplierRecord, map_suppliers, remap_suppliers, CoupaSuppliers
-)
-
-jde_coupa_assets = [
-    jde_coupa_payment_terms_map,
-    *build_flow_assets(
-        SUPPLIERS_FLOW,
-        partitions_def=jde_partitions,
-        upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, PAYMENT_TERMS.asset],
-    ),
-]
-
-FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets, replay=Replay(CoupaSuppliers.for_replay))

@@ -6,18 +6,19 @@ from decimal import Decimal
 import pytest
 from asset_runs import materialized, named
 from dagster import AssetKey
+from jde_coupa_parts import (
+    ACCOUNTS,
+    jde_coupa_account_map,
+    jde_coupa_assets,
+    jde_coupa_invoice_assets,
+    mapped_invoice,
+)
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from jde_foreign_vouchers import enter_foreign_voucher, posting_accounts
 from mapping_rows import own_ledger, save_rows
 
 from connector_assets.flows.core import Rejected
-from connector_assets.integrations.jde_coupa.invoices import (
-    _mapped_invoice,
-    jde_coupa_invoice_assets,
-    original_key,
-)
-from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS, jde_coupa_account_map
-from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
+from connector_assets.integrations.jde_coupa.invoices import original_key
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.lookup import browse_in
 
@@ -151,7 +152,7 @@ def _line(jeln: int, account: str, amount: str) -> dict:
 def test_a_voucher_without_an_order_takes_its_lines_from_the_f0911_distribution():
     key, accounts = ("00001", 70001, "PV"), {"1.6110": "C-6110", "1.6120": "C-6120"}
     split = [_line(10, "1.6110", "60.00"), _line(20, "1.6120", "40.00")]
-    record = _mapped_invoice(key, _voucher(), {}, split, accounts)
+    record = mapped_invoice(key, _voucher(), {}, split, accounts)
     assert [(x["account"]["code"], x["price"], x["description"]) for x in record.body["invoice-lines"]] == [
         ("C-6110", "60.00", "line 10"),
         ("C-6120", "40.00", "line 20"),
@@ -181,13 +182,13 @@ def test_a_voucher_without_an_order_takes_its_lines_from_the_f0911_distribution(
     ],
 )
 def test_a_voucher_whose_distribution_cannot_be_used_is_refused_saying_why(distribution, reason):
-    record = _mapped_invoice(("00001", 70001, "PV"), _voucher(), {}, distribution, {"1.6110": "C"})
+    record = mapped_invoice(("00001", 70001, "PV"), _voucher(), {}, distribution, {"1.6110": "C"})
     assert record.source_key == "00001/70001/PV" and reason in record.reason
 
 
 def test_a_voucher_with_tax_sends_gross_less_tax_on_the_lines_and_the_tax_on_the_header():
     items = _voucher(AG=Decimal("110.00"), STAM=Decimal("10.00"))
-    record = _mapped_invoice(
+    record = mapped_invoice(
         ("00001", 70001, "PV"), items, {}, [_line(10, "1.6110", "100.00")], {"1.6110": "C"}
     )
     assert [x["price"] for x in record.body["invoice-lines"]] == ["100.00"]
@@ -197,8 +198,9 @@ def test_a_voucher_with_tax_sends_gross_less_tax_on_the_lines_and_the_tax_on_the
 def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fixed_table(
     world, tmp_path, monkeypatch
 ):
+    from jde_coupa_parts import INVOICES_FLOW
+
     from connector_assets.coupa.targets import CoupaInvoices
-    from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
     from connector_resources.replay import replay_items
 
     resources, ledger = world
@@ -264,7 +266,7 @@ def test_a_debit_memo_voucher_goes_to_coupa_as_a_credit_note_tied_to_its_origina
     date, which Coupa requires on a credit note."""
     memo = _voucher(DOC=70002, DCT="PD", AG=Decimal("-3421.06"), ODOC=70001, ODCT="PV", OKCO="")
     original = _voucher(VINV="INV-7", DIVJ=date(2026, 3, 2))[0]
-    credit = _mapped_invoice(
+    credit = mapped_invoice(
         ("00001", 70002, "PD"), memo, {}, [_line(10, "1.6110", "-3421.06")], {"1.6110": "C-6110"}, original
     )
     assert credit.body["is-credit-note"] is True and "document-type" not in credit.body
@@ -272,7 +274,7 @@ def test_a_debit_memo_voucher_goes_to_coupa_as_a_credit_note_tied_to_its_origina
     assert credit.body["original-invoice-date"] == "2026-03-02"  # the date only, as Compass asks
     assert [x["price"] for x in credit.body["invoice-lines"]] == ["-3421.06"]
     assert original_key(memo[0]) == ("00001", 70001, "PV")  # the memo's own company when OKCO is blank
-    ordinary = _mapped_invoice(
+    ordinary = mapped_invoice(
         ("00001", 70001, "PV"), _voucher(), {}, [_line(10, "1.6110", "100.00")], {"1.6110": "C"}
     )
     assert "is-credit-note" not in ordinary.body  # an ordinary invoice's body (and content hash) is unchanged
@@ -280,7 +282,7 @@ def test_a_debit_memo_voucher_goes_to_coupa_as_a_credit_note_tied_to_its_origina
 
 def test_a_debit_memo_naming_no_original_voucher_is_refused_not_sent_as_an_invoice():
     memo = _voucher(DOC=70003, DCT="PD", AG=Decimal("-10.00"))
-    refused = _mapped_invoice(
+    refused = mapped_invoice(
         ("00001", 70003, "PD"), memo, {}, [_line(10, "1.6110", "-10.00")], {"1.6110": "C"}
     )
     assert isinstance(refused, Rejected) and refused.held_on is None

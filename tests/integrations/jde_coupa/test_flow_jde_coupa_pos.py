@@ -5,19 +5,21 @@ from decimal import Decimal
 
 import pytest
 from asset_runs import materialized, named
+from jde_coupa_parts import (
+    ACCOUNTS,
+    PAYMENT_TERMS,
+    PURCHASE_ORDERS_FLOW,
+    SUPPLIERS_FLOW,
+    jde_coupa_assets,
+    jde_coupa_po_assets,
+    mapped_order,
+)
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from ledger_entries import audit_ids
 from mapping_rows import import_file, own_ledger, sandbox_path
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders, CoupaSuppliers
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced
-from connector_assets.integrations.jde_coupa.purchase_orders import (
-    ACCOUNTS,
-    PURCHASE_ORDERS_FLOW,
-    _mapped_order,
-    jde_coupa_po_assets,
-)
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_cli.queue_listing import Outlived, summary_lines
 from connector_resources.blocked_records import blocking_parents
@@ -233,7 +235,7 @@ def _order_line(lnid: str) -> dict:
 def test_lines_that_would_share_a_coupa_line_number_refuse_the_order_naming_both():
     header = {"KCOO": "00001", "DOCO": 4711, "DCTO": "OP", "AN8": 4343, "CRCD": "USD"}
     accounts = {"20.8150": "SF-Ops-8150"}
-    refused = _mapped_order(header, [_order_line("1.000"), _order_line("1.100")], accounts)
+    refused = mapped_order(header, [_order_line("1.000"), _order_line("1.100")], accounts)
     assert isinstance(refused, Rejected)
     assert refused.reason == (
         "purchase order 00001-4711-OP: lines 1 and 1.1 would both be Coupa line 1 "
@@ -241,7 +243,7 @@ def test_lines_that_would_share_a_coupa_line_number_refuse_the_order_naming_both
     )
     # Whole line numbers, however AIS renders them (1.000 or the stored 1000), keep their own lines.
     for lnids in (["1.000", "2.000"], ["1000", "2000"]):
-        mapped = _mapped_order(header, [_order_line(n) for n in lnids], accounts)
+        mapped = mapped_order(header, [_order_line(n) for n in lnids], accounts)
         assert isinstance(mapped, Mapped)
         assert [line["line-num"] for line in mapped.body["order-lines"]] == [int(float(n)) for n in lnids]
 
@@ -258,7 +260,7 @@ def test_a_line_whose_jde_extended_cost_is_not_coupas_rounded_product_goes_as_an
         "AEXP": "30.02",
     }  # 30.015: both roundings
     amount_only = {**_order_line("3.000"), "UORG": "0", "PRRC": "0", "AEXP": "1200.00", "DSC1": "Freight"}
-    mapped = _mapped_order(header, [off, exact, amount_only], accounts)
+    mapped = mapped_order(header, [off, exact, amount_only], accounts)
     assert isinstance(mapped, Mapped)
     first, second, third = mapped.body["order-lines"]
     assert first == {
@@ -289,7 +291,7 @@ def test_coupa_totals_each_line_at_jdes_extended_cost(world):
             s for s in session.search("suppliers", {"status": "active"}, limit=50) if s.get("number")
         )
         header = {"KCOO": "00001", "DOCO": 987654, "DCTO": "OP", "AN8": supplier["number"], "CRCD": "USD"}
-        mapped = _mapped_order(header, lines, {"20.8150": code})
+        mapped = mapped_order(header, lines, {"20.8150": code})
         assert isinstance(mapped, Mapped), mapped
         created = session.create_purchase_order(mapped.body)
         order = session.get("purchase_orders", created["id"])
@@ -303,7 +305,7 @@ def test_coupa_totals_each_line_at_jdes_extended_cost(world):
 def test_an_order_whose_lines_have_no_coupa_account_names_each_missing_row_as_data():
     header = {"KCOO": "00001", "DOCO": 4711, "DCTO": "OP", "AN8": 4343, "CRCD": "USD"}
     stock = {**_order_line("2.000"), "ANI": "", "LNTY": "S"}  # no account: looked up by its line type
-    refused = _mapped_order(header, [{**_order_line("1.000"), "ANI": "20.8199"}, stock], {})
+    refused = mapped_order(header, [{**_order_line("1.000"), "ANI": "20.8199"}, stock], {})
     assert isinstance(refused, Rejected) and refused.refusal is not None
     assert refused.refusal.kind == "mapping_missing" and refused.refusal.sentence == refused.reason
     assert refused.refusal.params["value"] == ["20.8199", "LNTY:S"]

@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from asset_runs import metadata_by_asset, step_failures
 from dagster import AssetKey, materialize
 from instances import instance_for_test
+from jde_coupa_parts import SUPPLIERS_FLOW, jde_coupa_assets
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from mapping_rows import own_ledger, save_rows
 from s3_server import moto_server
 
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.flows.target_boundary import UNWRAPPED
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import Ledger, LedgerResource
@@ -294,8 +294,9 @@ def test_a_date_range_runs_as_one_run_day_by_day(world):
 def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_the_fixed_table(
     world, tmp_path, monkeypatch
 ):
+    from jde_coupa_parts import PAYMENT_TERMS
+
     from connector_assets.coupa.targets import CoupaSuppliers
-    from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
     from connector_assets.operations.replay import replay_retry_queue
 
     resources, _coupa, ledger = world

@@ -6,9 +6,9 @@ document's body is what it always was."""
 from decimal import Decimal
 from typing import Any
 
+from jde_coupa_parts import mapped_invoice, order_record
+
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice
-from connector_assets.integrations.jde_coupa.purchase_orders import _order_record
 from connector_assets.jde.documents import JdePurchaseOrder, priced_in_own_currency
 
 KEY = ("00001", 70101, "PV")
@@ -33,7 +33,7 @@ def _ca_lines(*rows: tuple[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_a_euro_voucher_goes_to_coupa_in_euros_at_its_acr_lines_not_at_jdes_dollars():
-    record = _mapped_invoice(
+    record = mapped_invoice(
         KEY,
         _items("EUR", (Decimal("1000.0"), Decimal("1083.4"))),
         {},
@@ -50,14 +50,14 @@ def test_a_euro_voucher_goes_to_coupa_in_euros_at_its_acr_lines_not_at_jdes_doll
 
 def test_a_yen_voucher_on_an_order_goes_in_whole_yen_per_pay_item():
     items = _items("JPY", (150000, Decimal("1000.5")), (25000, Decimal("166.75")), PO="4512")
-    record = _mapped_invoice(KEY, items, {4512: "1.7110"}, [], ACCOUNTS)
+    record = mapped_invoice(KEY, items, {4512: "1.7110"}, [], ACCOUNTS)
     assert isinstance(record, Mapped), record
     assert record.body["currency"] == {"code": "JPY"}
     assert [x["price"] for x in record.body["invoice-lines"]] == ["150000", "25000"]
 
 
 def test_a_foreign_voucher_is_refused_when_its_own_amounts_do_not_fit_or_its_tax_is_not_in_its_currency():
-    finer = _mapped_invoice(
+    finer = mapped_invoice(
         KEY, _items("JPY", (Decimal("150000.5"), 1000), PO="4512"), {4512: "1.7110"}, [], ACCOUNTS
     )
     assert isinstance(finer, Rejected)
@@ -66,10 +66,10 @@ def test_a_foreign_voucher_is_refused_when_its_own_amounts_do_not_fit_or_its_tax
         "(no decimals)"
     )
     taxed = _items("EUR", (Decimal("1100.00"), Decimal("1191.74")), PO="4512", STAM=Decimal("108.34"))
-    refused = _mapped_invoice(KEY, taxed, {4512: "1.7110"}, [], ACCOUNTS)
+    refused = mapped_invoice(KEY, taxed, {4512: "1.7110"}, [], ACCOUNTS)
     assert isinstance(refused, Rejected)
     assert "its tax in EUR (CTAM) is not read by this integration" in refused.reason
-    unbalanced = _mapped_invoice(
+    unbalanced = mapped_invoice(
         KEY, _items("EUR", (Decimal("1000"), 1083)), {}, _ca_lines(("1.6110", 999)), ACCOUNTS
     )
     assert isinstance(unbalanced, Rejected)
@@ -78,7 +78,7 @@ def test_a_foreign_voucher_is_refused_when_its_own_amounts_do_not_fit_or_its_tax
 
 def test_a_domestic_voucher_goes_exactly_as_before():
     items = [{**_items("USD", (None, Decimal("100.0")))[0], "CRRM": "D"}]
-    record = _mapped_invoice(
+    record = mapped_invoice(
         KEY, items, {}, [{"JELN": 1, "ANI": "1.6110", "AA": Decimal("100.0"), "EXA": ""}], ACCOUNTS
     )
     assert isinstance(record, Mapped)
@@ -101,7 +101,7 @@ def test_a_yen_order_goes_at_its_lines_own_prices_an_amount_line_in_whole_yen():
          "FRRC": Decimal("3333.3333"), "FEA": 9999, "DSC1": "Rebar"},
         {"LNID": 2, "UORG": 2, "PRRC": Decimal("6.67"), "AEXP": Decimal("13.34"), "FRRC": 1000, "FEA": 2000},
     )  # fmt: skip
-    record = _order_record(order, ACCOUNTS)
+    record = order_record(order, ACCOUNTS)
     assert isinstance(record, Mapped), record
     assert record.body["currency"] == {"code": "JPY"}
     lines = record.body["order-lines"]
@@ -114,6 +114,6 @@ def test_a_domestic_order_line_keeps_jdes_own_prices():
     line = {"LNID": 1, "UORG": 2, "PRRC": Decimal("10"), "AEXP": Decimal("20"), "FRRC": 0, "FEA": 0}
     assert priced_in_own_currency({"CRRM": "D", "CRCD": "USD"}, line) is line  # JDE's row, untouched
     order = _order("USD", "D", line)
-    record = _order_record(order, ACCOUNTS)
+    record = order_record(order, ACCOUNTS)
     assert isinstance(record, Mapped)
     assert (record.body["order-lines"][0]["quantity"], record.body["order-lines"][0]["price"]) == ("2", "10")

@@ -20,17 +20,22 @@ import pytest
 from asset_runs import materialized, named
 from dagster import materialize
 from instances import instance_for_test
+from jde_coupa_parts import (
+    ACCOUNTS,
+    SUPPLIERS_FLOW,
+    jde_coupa_assets,
+    jde_coupa_invoice_assets,
+    jde_coupa_po_assets,
+    jde_coupa_reconciliation,
+)
 from jde_coupa_world import jde_coupa_world
 from mapping_rows import own_ledger
 from reconcile_rows import difference_rows, sentences_name_both
 from sandbox_hands import set_coupa_clock
 
 from connector_assets.flows.reconciliation import money
-from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
-from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS, jde_coupa_po_assets, po_number
-from connector_assets.integrations.jde_coupa.reconcile.assets import jde_coupa_reconciliation
+from connector_assets.integrations.jde_coupa.purchase_orders import po_number
 from connector_assets.integrations.jde_coupa.reconcile.orders import jde_state
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.documents import purchase_orders_by_number
 from connector_assets.jde.extract import jde_timezone

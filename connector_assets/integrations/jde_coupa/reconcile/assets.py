@@ -1,5 +1,5 @@
 """The reconciliation asset, its job and the schedule closing each JDE day (``flows.day_reconciliation``).
-``jde_coupa/reconciliation`` reads after each flow's Coupa side (``<flow>_in_coupa``), so lineage reads
+``<instance>/reconciliation`` reads after each flow's Coupa side (``<flow>_in_coupa``), so lineage reads
 source -> mapped -> written -> Coupa -> reconciliation. Its check, job, schedule and metadata:
 docs/integrations/jde_coupa.md, "Reconciliation".
 """
@@ -7,21 +7,22 @@ docs/integrations/jde_coupa.md, "Reconciliation".
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
+from connector_assets.flows.day_reconciliation import (
+    DayReconciliation,
+    ReconciliationWords,
+    build_day_reconciliation,
+)
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.extract import jde_timezone
 from connector_resources.ledger import Ledger
 
-from ..integration import INTEGRATION
-from ..invoices import INVOICES_FLOW
-from ..purchase_orders import PURCHASE_ORDERS_FLOW
-from ..suppliers import SUPPLIERS_FLOW
 from .invoices import compare_invoices
 from .only_in_coupa import list_only_in_coupa
 from .orders import compare_orders
-from .sides import SYSTEMS, Day
+from .sides import SYSTEMS, Day, Own
 from .suppliers import compare_suppliers
 
 
@@ -31,21 +32,34 @@ def jde_day_window(day: str) -> tuple[datetime, datetime]:
     return start, datetime.combine(start.date() + timedelta(days=1), time(), tzinfo=jde_timezone())
 
 
-def reconcile_day(staging: Any, jde: Any, coupa: Any, ledger: Ledger, day: str) -> Report:
-    """The JDE day's suppliers, purchase orders and vouchers against Coupa, then the Coupa records created
-    or changed that day that no JDE record explains."""
-    report = Report(SYSTEMS, scope_label="Supplier")
-    start, end = jde_day_window(day)
-    with counted(coupa, report, "coupa") as session:
-        compared = Day(day, start, end, staging, CountedJde(jde, report), session, ledger, report)
-        names = compare_suppliers(compared)
-        compare_orders(compared, names)
-        compare_invoices(compared, names)
-        list_only_in_coupa(compared)
-    return report
+def reconciliation(it: Instance, own: Own) -> DayReconciliation:
+    """``it``'s reconciliation, comparing with its own flows and tables (``own``)."""
+
+    def reconcile_day(staging: Any, jde: Any, coupa: Any, ledger: Ledger, day: str) -> Report:
+        """The JDE day's suppliers, purchase orders and vouchers against Coupa, then the Coupa records
+        created or changed that day that no JDE record explains."""
+        report = Report(SYSTEMS, scope_label="Supplier")
+        start, end = jde_day_window(day)
+        with counted(coupa, report, "coupa") as session:
+            compared = Day(day, start, end, staging, CountedJde(jde, report), session, ledger, report)
+            names = compare_suppliers(compared, own)
+            compare_orders(compared, own, names)
+            compare_invoices(compared, own, names)
+            list_only_in_coupa(compared, own)
+        return report
+
+    flows = (own.suppliers, own.purchase_orders, own.invoices)
+    return build_day_reconciliation(
+        it.instance,
+        ("jde", "coupa"),
+        flows,
+        reconcile_day,
+        jde_timezone,
+        WORDS,
+        partitions_def=jde_partitions,
+    )
 
 
-FLOWS = (SUPPLIERS_FLOW, PURCHASE_ORDERS_FLOW, INVOICES_FLOW)
 WORDS = ReconciliationWords.of(
     """
     The JDE day's suppliers, purchase orders and vouchers against Coupa, field by field and line by line
@@ -57,10 +71,3 @@ WORDS = ReconciliationWords.of(
     Reconcile yesterday's JDE suppliers, purchase orders and vouchers with Coupa.
     """
 )
-RECONCILE = build_day_reconciliation(
-    INTEGRATION, ("jde", "coupa"), FLOWS, reconcile_day, jde_timezone, WORDS, partitions_def=jde_partitions
-)
-WIRING = RECONCILE.wiring()  # what the component takes (``IntegrationParts.assembled``)
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING
-# The asset by name, as the flow tests and the benchmark materialize it.
-[jde_coupa_reconciliation] = reconciliation_assets

@@ -1,6 +1,6 @@
 """The day's JDE vouchers against their Coupa invoices, header and every line by line number.
 
-The JDE side is read and mapped as the flow does (``changed_vouchers``, then ``_voucher_record`` with the
+The JDE side is read and mapped as the flow does (``changed_vouchers``, then ``voucher_record`` with the
 staged account snapshot); Coupa is read by invoice number, 49 a call, each answer kept under its own
 supplier. What is compared: docs/integrations/jde_coupa.md, "Reconciliation".
 """
@@ -16,21 +16,19 @@ from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.jde.documents import JdeVoucher, changed_vouchers
 
-from ..invoices import INVOICES_FLOW, _voucher_record, original_vouchers
-from ..purchase_orders import ACCOUNTS
-from .sides import Day, Kind, Said, in_coupa, planned
+from ..invoices import original_vouchers, voucher_record
+from .sides import Day, Kind, Own, Said, in_coupa, planned
 from .suppliers import label as supplier_label
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
 INVOICE, CREDIT_NOTE = "Invoice", "Credit Note"  # Coupa's document-type, shown on every invoice
-INVOICES = Kind(INVOICES_FLOW, "invoices", "invoice", "total-with-taxes")
 
 
-def compare_invoices(day: Day, names: dict[str, str]) -> None:
-    accounts = ACCOUNTS.snapshot(day.staging)
+def compare_invoices(day: Day, own: Own, names: dict[str, str]) -> None:
+    accounts = own.mapping.accounts.snapshot(day.staging)
     changed = changed_vouchers(day.staging, day.jde, day.day)
     originals = original_vouchers(day.jde, changed)
-    vouchers, refused = planned(changed, lambda v: _voucher_record(v, accounts, originals))
+    vouchers, refused = planned(changed, lambda v: voucher_record(v, accounts, own.mapping, originals))
     keys = [*vouchers, *refused]
     numbers = {key: text(v[0].pay_items[0].get("VINV")) for key, v in {**vouchers, **refused}.items()}
     found = by_key(
@@ -58,7 +56,15 @@ def compare_invoices(day: Day, names: dict[str, str]) -> None:
         candidates = found.get((said(key).supplier, numbers[key])) or []
         if candidates:
             matched[key] = candidates[0]
-    for key, named, coupa in in_coupa(day, INVOICES, keys, matched, refused, said, totals):
+    for key, named, coupa in in_coupa(
+        day,
+        Kind(own.invoices, "invoices", "invoice", "total-with-taxes"),
+        keys,
+        matched,
+        refused,
+        said,
+        totals,
+    ):
         voucher, body = vouchers[key] if key in vouchers else (refused[key][0], None)
         _compare(day, named.record, named.what, named.supplier, voucher, body, coupa)
     totals.report_to(day.report, "invoice_suppliers", "invoices_per_supplier")

@@ -15,21 +15,18 @@ from connector_assets.coupa.targets import po_number
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER, PO_HEADERS, SUPPLIERS
 
-from ..invoices import INVOICES_FLOW
-from ..purchase_orders import PURCHASE_ORDERS_FLOW
-from ..suppliers import SUPPLIERS_FLOW
-from .sides import Day
+from .sides import Day, Own
 
 KIND = "only in Coupa"
 MAX_AN8 = 99_999_999  # F0401 AN8 is 8 digits
 VINV_LENGTH = 25  # F0411 VINV is A(25): a longer Coupa invoice number names no JDE voucher (AIS refuses it)
 
 
-def list_only_in_coupa(day: Day) -> None:
+def list_only_in_coupa(day: Day, own: Own) -> None:
     for entity, jde_keys, flow, describe in (
-        ("suppliers", _jde_suppliers, SUPPLIERS_FLOW, _supplier),
-        ("purchase_orders", _jde_orders, PURCHASE_ORDERS_FLOW, _order),
-        ("invoices", _jde_invoices, INVOICES_FLOW, _invoice),
+        ("suppliers", _jde_suppliers, own.suppliers, _supplier),
+        ("purchase_orders", _jde_orders, own.purchase_orders, _order),
+        ("invoices", _jde_invoices, own.invoices, _invoice),
     ):
         records = [
             r

@@ -1,6 +1,6 @@
 """The day's JDE purchase orders against their Coupa purchase orders, header and every line by line number.
 
-The JDE side is read and mapped as the flow does (``changed_purchase_orders``, then ``_order_record`` with
+The JDE side is read and mapped as the flow does (``changed_purchase_orders``, then ``order_record`` with
 the staged account snapshot), so a line the flow sends as an amount line (``line_amount_fields``) is
 compared as one. What is compared: docs/integrations/jde_coupa.md, "Reconciliation".
 """
@@ -17,20 +17,14 @@ from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.jde.documents import JdePurchaseOrder, changed_purchase_orders
 from connector_assets.jde.order_status import OrderPolicy, status
 
-from ..purchase_orders import (
-    ACCOUNTS,
-    PURCHASE_ORDERS_FLOW,
-    _order_record,
-    line_total,
-)
-from .sides import Day, Kind, Said, in_coupa, planned
+from ..purchase_orders import line_total, order_record
+from .sides import Day, Kind, Own, Said, in_coupa, planned
 from .suppliers import label as supplier_label
 
 CANCELLED, CLOSED, OPEN = "cancelled", "closed", "open"
 COUPA_STATES = {"cancelled": CANCELLED, "closed": CLOSED, "soft_closed": CLOSED}
 CLOSED_NEXT = 999  # F4311 NXTR of a line with nothing left to do
 POLICY = OrderPolicy()
-ORDERS = Kind(PURCHASE_ORDERS_FLOW, "purchase_orders", "purchase order", "total")
 
 
 def jde_state(lines: list[dict[str, Any]]) -> str:
@@ -44,10 +38,11 @@ def jde_state(lines: list[dict[str, Any]]) -> str:
     return OPEN
 
 
-def compare_orders(day: Day, names: dict[str, str]) -> None:
-    accounts = ACCOUNTS.snapshot(day.staging)
+def compare_orders(day: Day, own: Own, names: dict[str, str]) -> None:
+    accounts = own.mapping.accounts.snapshot(day.staging)
     orders, refused = planned(
-        changed_purchase_orders(day.staging, day.jde, day.day), lambda o: _order_record(o, accounts)
+        changed_purchase_orders(day.staging, day.jde, day.day),
+        lambda o: order_record(o, accounts, own.mapping),
     )
     keys = [*orders, *refused]
     found = by_key(day.coupa, "purchase_orders", "po_number", keys, lambda r: text(r.get("po-number")))
@@ -63,7 +58,15 @@ def compare_orders(day: Day, names: dict[str, str]) -> None:
         return Said(order.supplier, record, what, amount)
 
     matched = {key: rows[0] for key, rows in found.items() if rows}
-    for key, named, coupa in in_coupa(day, ORDERS, keys, matched, refused, said, totals):
+    for key, named, coupa in in_coupa(
+        day,
+        Kind(own.purchase_orders, "purchase_orders", "purchase order", "total"),
+        keys,
+        matched,
+        refused,
+        said,
+        totals,
+    ):
         if key in orders:
             order, body = orders[key]
             _compare(day, named.record, named.what, named.supplier, order, body, coupa)

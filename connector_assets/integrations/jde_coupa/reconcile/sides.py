@@ -17,11 +17,25 @@ from typing import Any, TypeVar
 from connector_assets.coupa.reconcile_day import ReconcileDay
 from connector_assets.coupa.reconcile_reads import amount_of
 from connector_assets.flows.core import FlowSpec, Rejected
+from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.reconciliation_totals import SideTotals
+
+from ..purchase_orders import OrderMapping
 
 SYSTEMS = ("JDE", "Coupa")
 
 Document = TypeVar("Document")
+
+
+@dataclass(frozen=True)
+class Own:
+    """One instance's flows and tables, which its reconciliation maps and looks up records with."""
+
+    suppliers: FlowSpec
+    purchase_orders: FlowSpec
+    invoices: FlowSpec
+    payment_terms: MappingTable
+    mapping: OrderMapping  # the account table, and the suppliers flow orders and invoices wait for
 
 
 @dataclass

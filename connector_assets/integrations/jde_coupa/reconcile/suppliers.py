@@ -1,5 +1,5 @@
 """The day's JDE suppliers against their Coupa suppliers, field by field on what the suppliers flow writes.
-The JDE side is read and mapped as the flow does (``changed_suppliers``, ``_mapped_supplier``); a supplier
+The JDE side is read and mapped as the flow does (``changed_suppliers``, ``mapped_supplier``); a supplier
 Coupa no longer holds under its number is read by the cross-reference's id (``sides.in_coupa``), so a
 number changed in Coupa is named as that, not as a missing supplier.
 """
@@ -12,11 +12,10 @@ from connector_assets.coupa.reconcile_day import shown
 from connector_assets.coupa.reconcile_reads import by_key, code_of, text
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
 
-from ..suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, _mapped_supplier
-from .sides import Day, Kind, Said, in_coupa, planned
+from ..suppliers import mapped_supplier
+from .sides import Day, Kind, Own, Said, in_coupa, planned
 
 ACTIVE = "active"
-SUPPLIERS = Kind(SUPPLIERS_FLOW, "suppliers", "supplier")
 
 
 def label(an8: str, name: str) -> str:
@@ -24,13 +23,13 @@ def label(an8: str, name: str) -> str:
     return f"supplier {an8}" + (f" ({name})" if name else "")
 
 
-def compare_suppliers(day: Day) -> dict[str, str]:
+def compare_suppliers(day: Day, own: Own) -> dict[str, str]:
     """Compare the day's suppliers; answers JDE supplier number -> its name (for the other entities'
     words)."""
     suppliers = changed_suppliers(day.staging, day.jde, day.day)
-    terms = PAYMENT_TERMS.snapshot(day.staging)
+    terms = own.payment_terms.snapshot(day.staging)
     names = {str(s.number): _name(s) for s in suppliers}
-    bodies, refused = planned(suppliers, lambda supplier: _mapped_supplier(supplier, terms))
+    bodies, refused = planned(suppliers, lambda s: mapped_supplier(s, terms, own.payment_terms))
     keys = [*bodies, *refused]
     found = by_key(day.coupa, "suppliers", "number", keys, lambda r: text(r.get("number")))
     matched = {key: rows[0] for key, rows in found.items() if rows}
@@ -38,7 +37,9 @@ def compare_suppliers(day: Day) -> dict[str, str]:
     def said(key: str) -> Said:
         return Said(key, label(key, names[key]), label(key, names[key]))
 
-    for key, named, coupa in in_coupa(day, SUPPLIERS, keys, matched, refused, said):
+    for key, named, coupa in in_coupa(
+        day, Kind(own.suppliers, "suppliers", "supplier"), keys, matched, refused, said
+    ):
         if key in bodies:
             _compare(day, named.record, key, bodies[key][1], coupa)
     return names
