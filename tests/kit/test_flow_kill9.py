@@ -41,8 +41,8 @@ CHILD = textwrap.dedent(
     """
     import os, sys
     from dagster import instance_for_test, materialize
+    from connector_assets.components import JdeCoupa
     from connector_assets.flows.target_boundary import UNWRAPPED
-    from jde_coupa_parts import jde_coupa_assets
     from connector_assets.runtime.staging import StagingResource
     from connector_resources.coupa import CoupaResource
     from connector_resources.jde import JdeAisResource
@@ -58,7 +58,8 @@ CHILD = textwrap.dedent(
         "ledger": LedgerResource(db_url=env["T_DB"]),
         "target_boundary": UNWRAPPED,
     }
-    written = [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa/suppliers_written"]
+    suppliers = JdeCoupa().parts.flow("suppliers").assets
+    written = [a for a in suppliers if a.key.to_user_string() == "jde_coupa/suppliers_written"]
     print("started", flush=True)
     with instance_for_test() as instance:
         materialize(written, resources=resources, instance=instance, partition_key=env["T_DAY"])
