@@ -29,6 +29,7 @@ from connector_assets.components.apartness import named_apart, refused_connectio
 from connector_assets.components.instances import instance_package
 from connector_assets.components.mapping_files import missing_mapping_file
 from connector_assets.components.scaffolding import IntegrationScaffolder
+from connector_assets.flows.instance import register
 from connector_resources import configured_settings, settings
 from connector_resources.setting_declarations import DECLARATIONS, declared_settings
 from connector_resources.setting_kinds import Refused
@@ -158,19 +159,28 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
         """The override variable of setting ``short`` (``ML_<INSTANCE>_<SHORT>``)."""
         return self._declared_setting(short).env
 
+    def given(self, short: str) -> str:
+        """What is set for setting ``short`` as text: its override, else this instance's YAML attribute;
+        "" when neither is (the default decides)."""
+        override = os.environ.get(self._declared_setting(short).env, "").strip()
+        attribute = getattr(self, short, None)
+        return override or ("" if attribute is None else setting_fields.as_text(attribute))
+
     def setting(self, short: str) -> Any:
         """The instance's setting ``short`` as its kind types it, read when asked: the documented override
         ``ML_<INSTANCE>_<SHORT>`` when set (an operator's, for one process; what the tests set), else this
         instance's YAML attribute, else the default. A refused value names the variable or the file."""
         declared = self._declared_setting(short)
-        override = os.environ.get(declared.env, "").strip()
-        attribute = getattr(self, short, None)
-        given = override or ("" if attribute is None else setting_fields.as_text(attribute))
-        raw = given or declared.default_value()
+        overridden = bool(os.environ.get(declared.env, "").strip())
+        raw = self.given(short) or declared.default_value()
         try:
             return declared.kind.parse(raw)
         except Refused as refused:
-            where = declared.env if override or attribute is None else f"{self.defined_in}: {short}"
+            where = (
+                declared.env
+                if overridden or getattr(self, short, None) is None
+                else f"{self.defined_in}: {short}"
+            )
             raise SettingError(f"{where}={raw!r}: expected {refused}; default {declared.default!r}") from None
 
     def variables(self) -> dict[str, str]:
@@ -190,6 +200,7 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
             settings.declare_instance(self.instance, self.instance_settings().values())
         configured_settings.configure(self.variables(), self.defined_in)
         configured_settings.connect(self.instance, setting_fields.connection_variables(self.connections))
+        register(self)  # the kit reads this instance's settings from it (``flows.instance``)
         wiring = importlib.import_module(f"{self.package}.wiring")
         build = getattr(wiring, "build", None)
         with configured_settings.scope(self.instance):

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connector_resources import settings
+from connector_assets.flows import instance
 from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
 from connector_resources.refusals import close_window
 from connector_resources.replay import WaitsFor
@@ -90,10 +90,10 @@ def close_of(integration: str) -> CloseCalendar | None:
     """The integration's declared close, None when it declares none."""
     calendar = integration_variable(integration, CALENDAR)
     timezone = integration_variable(integration, TIMEZONE)
-    text = settings.read(calendar)
+    text = instance.read(calendar)
     if not text:
         return None
-    zone_name = settings.read(timezone) or "UTC"
+    zone_name = instance.read(timezone) or "UTC"
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):

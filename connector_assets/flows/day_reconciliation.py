@@ -19,13 +19,13 @@ from dagster import (
 )
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows import instance
 from connector_assets.flows.assets import target_asset_name
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.flows.reconciliation import Report, build_reconciliation_asset
 from connector_assets.runtime.polling import build_poll_schedule
 from connector_assets.saas.entities import saas_daily_partitions
-from connector_resources import settings
 from connector_resources.setting_declarations import integration_variable
 
 
@@ -101,7 +101,7 @@ class DayReconciliation:
         today at each tick and yesterday once after midnight."""
         name, cron, zone = (
             f"{self.job.name}_schedule",
-            settings.value(self.cron_setting),
+            instance.read(self.cron_setting),
             _zone_name(self.timezone),
         )
         if self.polled:

@@ -28,10 +28,10 @@ from dagster import (
     define_asset_job,
 )
 
+from connector_assets.flows import instance
 from connector_assets.flows.assembly import Flow, asset_keys
 from connector_assets.flows.core import FlowSpec
 from connector_assets.runtime.polling import build_poll_schedule, connector_schedule
-from connector_resources import settings
 
 SCHEDULE_SUFFIX = "schedule"
 POLL, DAY_CLOSE = "poll", "day_close"  # the kinds of schedule (module docstring)
@@ -214,7 +214,7 @@ class FlowJobs:
 
     def _schedule(self, flow: Flow, job: object) -> ScheduleDefinition:
         spec, setting = flow.spec, flow.cron_setting
-        name, cron, timezone = f"{spec.flow}_{self.suffix}", settings.value(setting), self.timezone()
+        name, cron, timezone = f"{spec.flow}_{self.suffix}", instance.read(setting), self.timezone()
         description = self.describe_schedule(spec, setting)
         if self.kind == POLL:
             return build_poll_schedule(name, job, cron=cron, timezone=timezone, description=description)

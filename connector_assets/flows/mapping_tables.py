@@ -26,6 +26,7 @@ from dagster import (
 )
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows import instance
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.runtime.asset_metadata import row_count, staged_schema
 from connector_assets.runtime.automation import NEVER_READ
@@ -46,7 +47,7 @@ def table_path(variable: str, sandbox_file: str, systems: tuple[str, ...] = ("jd
     instance, an unset ``$variable`` is refused, since codes that happen to overlap would otherwise be
     written with sandbox accounts or terms without anyone noticing.
     """
-    configured = settings.given(variable)
+    configured = instance.given(variable)
     if configured:
         return Path(configured)
     elsewhere = [system(key).title for key in systems if _points_elsewhere(key)]
@@ -233,7 +234,7 @@ class MappingTable:
     def path(self) -> Path | None:
         """The file to read today (the sandbox guard applies), or None for an optional table left unset."""
         if self.sandbox_file is None:
-            given = settings.given(self.variable)
+            given = instance.given(self.variable)
             return Path(given) if given else None
         return table_path(self.variable, self.sandbox_file, self.guarded_by)
 
@@ -265,7 +266,7 @@ class MappingTable:
                 return {}
             pairs = self.read(path)
             ledger.seed_mapping(self.name, pairs, origin=self._origin(path), content_hash=fingerprint(pairs))
-        elif info.origin == self._sandbox_origin() and not settings.given(self.variable):
+        elif info.origin == self._sandbox_origin() and not instance.given(self.variable):
             self.path()  # the sandbox guard: raises once a guarding system points elsewhere
         rows = ledger.mapping_rows(self.name)
         return dict(rows or {})
@@ -273,7 +274,7 @@ class MappingTable:
     def file_differs(self, ledger: Ledger | None = None) -> str | None:
         """When the configured file no longer holds what the ledger imported from it, what to do (the
         file is not read again: operators' changes since would be lost); None when it matches or is unset."""
-        given = settings.given(self.variable)
+        given = instance.given(self.variable)
         info = _ledger(ledger).mapping_info(self.name)
         if not given or info is None or not Path(given).is_file():
             return None
@@ -290,7 +291,7 @@ class MappingTable:
         )
 
     def _origin(self, path: Path) -> str:
-        return self._sandbox_origin() if not settings.given(self.variable) else str(path)
+        return self._sandbox_origin() if not instance.given(self.variable) else str(path)
 
     def _sandbox_origin(self) -> str:
         return f"sandbox file mappings/sandbox/{self.sandbox_file}"
@@ -342,7 +343,7 @@ class MappingTable:
     def _read(self, staging: StagingResource) -> Snapshot:
         asset = self.asset.to_user_string()
         if not staging.exists(self.asset, None):
-            optional_unset = self.sandbox_file is None and not settings.given(self.variable)
+            optional_unset = self.sandbox_file is None and not instance.given(self.variable)
             if optional_unset and _ledger(None).mapping_info(self.name) is None:  # its asset stages nothing
                 return Snapshot({})
             raise Failure(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from connector_assets.flows import instance
 from connector_assets.flows.close_calendar import held_idents
 from connector_resources import settings
 from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
@@ -64,7 +65,7 @@ class Calendar(Protocol):
 
 def gl_date_policy(integration: str) -> str:
     """The integration's ``ML_<INTEGRATION>_GL_DATE_POLICY`` when set, else ``ML_GL_DATE_POLICY``."""
-    return settings.read(policy_setting(integration)) or settings.read(POLICY_ENV)
+    return instance.read(policy_setting(integration)) or settings.read(POLICY_ENV)
 
 
 def policy_setting(integration: str) -> str:
