@@ -107,10 +107,10 @@ def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
 def link_vendors_to_jde(procurify_url: str, jde_db: Path) -> dict[str, Any]:
     """Point the seeded Procurify vendors' ERP keys (``JDE-V-<n>``, naming no supplier of the JDE sandbox:
     the simulators are seeded apart) at JDE's suppliers, through the simulator's operator route
-    ``POST /sandbox/vendors/erp-links`` as ``make dev`` does, but offering every F0401 address number (read
-    from the JDE database file): ``make dev`` offers the first 1,000
-    (``connector_cli.dev.JDE_SUPPLIER_ROWS``),
-    which at scale 1 leaves a few hundred vendors on keys that name no supplier, and their bills are refused
+    ``POST /sandbox/vendors/erp-links``, offering every F0401 address number as ``make dev`` does
+    (``connector_assets.jde.sandbox_suppliers.all_jde_supplier_numbers``), but read from the JDE database
+    file instead of through AIS. Fewer (the operator route's first 1,000, ``JDE_SUPPLIER_ROWS`` there) leave
+    a few hundred vendors at scale 1 on keys that name no supplier, and their bills are refused
     ("external_id 'JDE-V-11335' is not a JDE address number")."""
     import sqlite3
 

@@ -10,10 +10,12 @@ Typical use inside an asset::
 
 Modules: ``resource`` (the Dagster resource: settings, opening a session, ping), ``session`` (the
 logged-in session a batch uses: one token, one call at a time), ``paging`` (reading a query page by page:
-prefetch, restarts after the last row read), ``pages`` (one data-service answer judged), ``rows`` (raw
-values to Python values), ``orchestration`` (writes), ``ping_checks``, ``auth`` (login / token / logout
-as an ``HttpClient`` scheme), ``query`` (conditions, request bodies, how an interrupted read resumes),
-``dates`` (Julian, HHMMSS, SimpleDateFormat), ``errors``.
+prefetch, restarts after the last row read), ``pages`` (one data-service answer judged), ``decode`` (a
+page's JSON with exact decimals, fast), ``rows`` (raw values to Python values), ``orchestration``
+(writes), ``ping_checks``, ``auth`` (login / token / logout as an ``HttpClient`` scheme), ``query``
+(conditions, request bodies, how an interrupted read resumes), ``dates`` (Julian, HHMMSS,
+SimpleDateFormat), ``optional_tables`` (contact tables a flow can do without), ``system`` (JDE as the
+project declares it), ``errors``.
 """
 
 from connector_resources.jde import dates

@@ -46,14 +46,13 @@ import requests
 
 from connector_resources.http.auth import Token, TokenAuth, merge_json_body
 from connector_resources.http.client import HttpClient
-from connector_resources.http.errors import ApiError
+from connector_resources.http.errors import ApiError, response_json
 from connector_resources.http.policy import HttpPolicy
 from connector_resources.jde.dates import DatePattern, pattern_from_jde_format
 from connector_resources.jde.errors import (
     JdeAuthError,
     JdeError,
     error_for_status,
-    response_json,
     server_message,
 )
 from connector_resources.redaction import get_logger, register_secret

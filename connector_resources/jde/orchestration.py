@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_resources.http import ApiError, HttpClient
+from connector_resources.http.errors import response_json
 from connector_resources.jde.dates import DatePattern
 from connector_resources.jde.errors import (
     JdeInputError,
@@ -26,7 +27,6 @@ from connector_resources.jde.errors import (
     collect_messages,
     describe,
     error_for_status,
-    response_json,
 )
 from connector_resources.jde.query import jde_text
 from connector_resources.redaction import get_logger, redact

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from connector_resources.http import ApiError, HttpClient
+from connector_resources.http.errors import response_json
 from connector_resources.http.write_hold import holding
 from connector_resources.jde.dates import DatePattern
 from connector_resources.jde.decode import ColumnPage, page_json
@@ -54,7 +55,6 @@ from connector_resources.jde.errors import (
     collect_messages,
     describe,
     error_for_status,
-    response_json,
 )
 from connector_resources.jde.pages import (
     RESULT_SET_EXPIRED,

@@ -13,7 +13,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from connector_resources.http import ApiError, HttpClient
-from connector_resources.jde.errors import JdeError, response_json
+from connector_resources.http.errors import response_json
+from connector_resources.jde.errors import JdeError
 from connector_resources.jde.optional_tables import enabled as optional_enabled
 from connector_resources.jde.optional_tables import probe as optional_probe
 from connector_resources.jde.query import Condition

@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from connector_resources.closing import ClosingOnce
 from connector_resources.http import ApiError, CallMetrics, HttpClient
+from connector_resources.http.errors import response_json
 from connector_resources.jde.auth import JdeAisAuth, LoginInfo
 from connector_resources.jde.dates import DatePattern
 from connector_resources.jde.errors import (
@@ -43,7 +44,6 @@ from connector_resources.jde.errors import (
     collect_messages,
     describe,
     error_for_status,
-    response_json,
 )
 from connector_resources.jde.orchestration import OrchestrationResult, run_orchestration
 from connector_resources.jde.pages import find_count, form_of
