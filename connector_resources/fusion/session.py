@@ -115,7 +115,9 @@ VALIDATE_ACTION = "Validate"
 # What ``validate_invoice`` reads after the action: "result" (the action's answer only) or "status" (the
 # invoice's ValidationStatus too, one more read per invoice).
 VALIDATION_CHECKS = ("result", "status")
-IN_CHUNK = 50  # keys per `in (...)` query: 50 ids of 15 digits keep the URL near 1 KB
+# Keys per `in (...)` list query (``ML_FUSION_IN_LIST_KEYS``). Oracle documents no URL length limit; 100
+# ids of 15 digits keep the URL near 2 KB, far under the 8 KB request line web servers commonly allow.
+IN_LIST_KEYS = 100
 Kind = Literal["read", "write"]
 
 
@@ -230,6 +232,7 @@ class FusionSession(SaasSession):
         max_restarts: int = 10,
         send_unconfirmed: frozenset[str] = frozenset(),
         validation_check: str = "result",
+        in_list_keys: int = IN_LIST_KEYS,
     ) -> None:
         if framework_version < 1:
             raise FusionInputError(f"framework_version must be 1 or more, got {framework_version}")
@@ -250,6 +253,9 @@ class FusionSession(SaasSession):
                 field="validation_check",
             )
         self.validation_check = validation_check
+        if in_list_keys < 1:
+            raise FusionInputError(f"in_list_keys must be 1 or more, got {in_list_keys}", field="in_list_keys")
+        self.in_list_keys = in_list_keys
         # Which q timestamp literal the pod accepts, learnt on the first change read (query module).
         self.timestamp_style: TimestampStyle | None = None
         # Drafts created and not yet submitted, as the create answered them (``submit_draft_purchase_order``).
@@ -405,6 +411,12 @@ class FusionSession(SaasSession):
         if status == 412:
             return FusionConflictError(
                 f"fusion: {subject}: changed since it was read (HTTP 412); read it again and retry", **common
+            )
+        if status == 414:  # the pod's web server, before Fusion: an `in (...)` list too long for its URL
+            return FusionQueryError(
+                f"fusion: {subject}: the pod's web server refused the URL as too long (HTTP 414): {said}; "
+                "lower ML_FUSION_IN_LIST_KEYS",
+                **common,
             )
         if status == 400 and kind == "write":
             named = sorted({m.field for m in messages if m.field})
@@ -635,17 +647,18 @@ class FusionSession(SaasSession):
         values: Iterable[str | int],
         *,
         expand: Sequence[str] = (),
-        chunk: int = IN_CHUNK,
+        chunk: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """The records of ``entity_name`` whose ``attribute`` is one of ``values`` (ids, numbers), each once,
         with ``expand``'s children inline as plain lists (a child the pod cut short read through its link).
 
         Why: a reconciliation reads back hundreds of records by key; one ``get`` each is one call each. Under
         framework version 2 and later ``q`` takes ``attribute in (...)`` (reference §2.2), so ``chunk`` keys
-        go in one query (read page by page); under version 1 (query by example, no ``in``) each value is
+        (the session's ``in_list_keys`` unless given) go in one query (read page by page); under version 1 (query by example, no ``in``) each value is
         searched alone, as ``get`` would. Values are re-checked on the answers."""
         spec = entity(entity_name)
         check_attribute(attribute)
+        chunk = self.in_list_keys if chunk is None else chunk
         if chunk < 1:
             raise FusionInputError(f"chunk must be 1 or more, got {chunk}", field="chunk")
         # The key is a number (compared as one); any other attribute keeps the type it is given (text stays
