@@ -354,9 +354,7 @@ class FlowCalls(kit.CallLog):
             result = materialize(assets, *args, **kwargs)
             instance = kwargs.get("instance")
             if instance is not None:
-                log.runs.append(
-                    _on_flows(assets, result, instance, log.calls[first:], log.refused[refused:])
-                )
+                log.runs.append(_on_flows(assets, result, instance, log.calls[first:], log.refused[refused:]))
             return result
 
         HttpClient.request = counted  # type: ignore[method-assign]
@@ -608,8 +606,15 @@ def _cells(row: dict[str, Any]) -> list[str]:
         source,
         _show(row["source_floor"]),
         _signed(row["source_over"]),
-        f"{row['refused']} ({row['target']} {_show(row['refused_per_record'])})" if row.get("refused") else "-",
+        _refused(row),
     ]
+
+
+def _refused(row: dict[str, Any]) -> str:
+    """The records the target refused and its calls on each, or "-" (none, or a run measured before)."""
+    if not row.get("refused"):
+        return "-"
+    return f"{row['refused']} ({row['target']} {_show(row['refused_per_record'])})"
 
 
 def _show(value: float | None) -> str:

@@ -27,7 +27,9 @@ the other way round: the draft is looked up first and an order already past ``IN
 as it stands, which is what a retry after a lost answer or a crash finds.
 
 **Optimistic locking.** ``get_with_etag`` reads an item through its self link with the ``ETag`` the pod
-sends; ``update_with_etag`` PATCHes with ``If-Match``, re-reads and retries once on 412 (recomputing the
+sends; a record a search or list answered with its links carries the same value as its self link's
+``changeIndicator`` (``answered_etag``), so it needs no read of its own; ``update_with_etag`` PATCHes with
+``If-Match``, re-reads and retries once on 412 (recomputing the
 changes when given a ``build_changes``), then raises ``FusionConflictError`` for the flow to queue:
 someone else's edit in Fusion is never overwritten.
 
@@ -147,6 +149,24 @@ def self_link(record: Mapping[str, Any]) -> str | None:
     return None
 
 
+def answered_etag(record: Mapping[str, Any]) -> str | None:
+    """The ``ETag`` of a record as a collection or item answer showed it, for ``If-Match`` without a read of
+    its own: Oracle gives the ETag value in the body too, as the ``self`` link's ``changeIndicator``
+    (framework versions before 6; sent quoted, as the header is) or in the record's ``@context`` (6 and
+    later), reference §2.1. None when the answer had neither (``onlyData=true`` drops the links)."""
+    context = record.get("@context")
+    headers = context.get("headers") if isinstance(context, dict) else None
+    if isinstance(headers, dict) and isinstance(headers.get("ETag"), str) and headers["ETag"]:
+        return headers["ETag"]
+    links = record.get("links")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("rel") == "self":
+            properties = link.get("properties")
+            token = properties.get("changeIndicator") if isinstance(properties, dict) else None
+            return f'"{token}"' if isinstance(token, str) and token else None
+    return None
+
+
 def child_link(record: Mapping[str, Any], child: str) -> str | None:
     """The href of a record's ``child`` link named ``child``."""
     links = record.get("links")
@@ -254,7 +274,9 @@ class FusionSession(SaasSession):
             )
         self.validation_check = validation_check
         if in_list_keys < 1:
-            raise FusionInputError(f"in_list_keys must be 1 or more, got {in_list_keys}", field="in_list_keys")
+            raise FusionInputError(
+                f"in_list_keys must be 1 or more, got {in_list_keys}", field="in_list_keys"
+            )
         self.in_list_keys = in_list_keys
         # Which q timestamp literal the pod accepts, learnt on the first change read (query module).
         self.timestamp_style: TimestampStyle | None = None
@@ -654,8 +676,9 @@ class FusionSession(SaasSession):
 
         Why: a reconciliation reads back hundreds of records by key; one ``get`` each is one call each. Under
         framework version 2 and later ``q`` takes ``attribute in (...)`` (reference §2.2), so ``chunk`` keys
-        (the session's ``in_list_keys`` unless given) go in one query (read page by page); under version 1 (query by example, no ``in``) each value is
-        searched alone, as ``get`` would. Values are re-checked on the answers."""
+        (the session's ``in_list_keys`` unless given) go in one query (read page by page); under version 1
+        (query by example, no ``in``) each value is searched alone, as ``get`` would. Values are re-checked
+        on the answers."""
         spec = entity(entity_name)
         check_attribute(attribute)
         chunk = self.in_list_keys if chunk is None else chunk
@@ -1131,17 +1154,20 @@ class FusionSession(SaasSession):
         """``PATCH`` ``changes`` with ``If-Match``, so an edit made in Fusion since the read is never
         overwritten; answers the updated record.
 
-        ``etag`` is the version the caller's changes were computed from (``get_with_etag``); without it
-        the record is read now. On 412 the record is read again (new ETag), ``build_changes(fresh)``
-        recomputes the changes when given (None or empty: nothing left to change, the fresh record is
-        answered) and the PATCH is sent once more. A second 412 raises ``FusionConflictError`` naming
-        the record and the attributes: the flow queues it rather than fight another writer. A PATCH
-        replayed after a lost answer whose first copy landed also meets a 412 (our own change moved the
-        ETag); the re-read then shows our values, so the retry changes nothing. A pod that sends no
-        ``ETag`` is updated without ``If-Match`` (logged): there is nothing to compare against.
+        ``etag`` is the version the caller's changes were computed from; without it, the one the record's
+        answer showed (``answered_etag``: a search's or list's record read with its links), else the
+        record is read now (``get_with_etag``). On 412 the record is read again (new ETag),
+        ``build_changes(fresh)`` recomputes the changes when given (None or empty: nothing left to change,
+        the fresh record is answered) and the PATCH is sent once more. A second 412 raises
+        ``FusionConflictError`` naming the record and the attributes: the flow queues it rather than fight
+        another writer. A PATCH replayed after a lost answer whose first copy landed also meets a 412 (our
+        own change moved the ETag); the re-read then shows our values, so the retry changes nothing. A pod
+        that sends no ``ETag`` is updated without ``If-Match`` (logged): there is nothing to compare against.
         """
         spec = entity(entity_name)
         current: Mapping[str, Any]
+        if etag is None and isinstance(record_or_id, Mapping):
+            etag = answered_etag(record_or_id)
         if etag is None:
             current, etag = self.get_with_etag(spec.name, record_or_id)
         elif isinstance(record_or_id, Mapping):

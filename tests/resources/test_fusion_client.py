@@ -488,9 +488,9 @@ def test_the_default_in_list_stays_under_the_pods_request_line_limit_and_a_large
             assert pod.rest_gets("invoices") == 3 and "414" not in pod.state()["statuses"], limit
         pod.behaviour(request_line_limit=8190)
         ids += [10**14 + n for n in range(247, 1000)]
-        with pod.resource(page_size=50, in_list_keys=1000).session() as s:
-            with pytest.raises(FusionQueryError, match=r"HTTP 414.*ML_FUSION_IN_LIST_KEYS"):
-                list(s.iter_in("invoices", "InvoiceId", ids))
+        too_many = pod.resource(page_size=50, in_list_keys=1000)
+        with too_many.session() as s, pytest.raises(FusionQueryError, match=r"HTTP 414.*IN_LIST_KEYS"):
+            list(s.iter_in("invoices", "InvoiceId", ids))
         assert pod.state()["statuses"]["414"] == 1  # refused once, not retried
     finally:
         pod.behaviour(request_line_limit=8190)
