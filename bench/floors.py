@@ -19,6 +19,12 @@ as the profiles count them, and the parents a step pulled for its held records);
 (the catch-ups) and runs without a flow (staging the lookups, reconciliation) are left out of the table,
 their calls counted in the JSON.
 
+A record the target refused is not a record written, and what it cost is counted apart: the calls made
+while a write step wrote a record whose write then raised an error that is not an outage's (its search, its
+refused create: the one call a refusal costs at the least) are the "refused" column's, per refused record;
+the flow's other calls are per record written. A record held (another run writing it, or waiting for
+something) is neither: its calls stay with the flow's.
+
 The floors (``FLOORS``, the one place they are kept) are the vendors' documented APIs: per flow, the calls a
 record needs in its target and in its source at the least, each with its reason and the section of
 ``docs/reference/<system>.md`` that documents it. Where one call carries many records the floor is one call
@@ -38,6 +44,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -286,43 +293,88 @@ FLOORS: dict[str, tuple[Floor, Floor | None]] = {
 
 class FlowCalls(kit.CallLog):
     """Our calls (``CallLog``) without logins, token requests and logouts (sent without the API's
-    credentials), and each Dagster run's calls put on its flows as the run ends (``measured``)."""
+    credentials), and each Dagster run's calls put on its flows as the run ends (``measured``); apart, the
+    calls a write step spent on records the target refused (``refused``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.runs: list[dict[str, Any]] = []
+        # The calls made while a write step wrote a record the target then refused (the record's write
+        # raised an error that is not transient), and one (REFUSED_RECORD, time) per such record.
+        self.refused: list[tuple[str, float]] = []
+        self.writing = threading.local()  # the calls of the record this thread is writing
 
     def install(self) -> None:
-        """Wrap ``HttpClient.request`` and ``dagster.materialize`` (this process, this bench only): the
-        profiles import ``materialize`` where they call it, so each of their runs is measured."""
+        """Wrap ``HttpClient.request``, the write steps' ``write_record`` and ``dagster.materialize`` (this
+        process, this bench only): the profiles import ``materialize`` where they call it, so each of their
+        runs is measured."""
         import dagster
 
+        from connector_assets.flows import writer
+        from connector_assets.runtime.step_retry import is_transient
         from connector_resources.http.client import HttpClient
 
-        request, materialize, log = HttpClient.request, dagster.materialize, self
+        request, materialize, write_record, log = (
+            HttpClient.request,
+            dagster.materialize,
+            writer.write_record,
+            self,
+        )
 
         def counted(client: Any, method: str, path_or_url: str, *args: Any, **kwargs: Any) -> Any:
             if kwargs.get("authenticate", True):
+                call = (client.system, time.time())
                 with log.lock:
-                    log.calls.append((client.system, time.time()))
+                    log.calls.append(call)
+                record_calls = getattr(log.writing, "calls", None)
+                if record_calls is not None:
+                    record_calls.append(call)
             return request(client, method, path_or_url, *args, **kwargs)
 
+        def written_once(*args: Any, **kwargs: Any) -> Any:
+            outer, mine, refused = getattr(log.writing, "calls", None), [], False
+            log.writing.calls = mine
+            try:
+                return write_record(*args, **kwargs)
+            except (writer.BeingWritten, writer.WaitsFor):  # held, not refused
+                raise
+            except Exception as exc:
+                refused = not is_transient(exc)  # an outage's calls stay with the flow's
+                if refused:
+                    with log.lock:
+                        log.refused.extend([*mine, (REFUSED_RECORD, time.time())])
+                raise
+            finally:  # a write inside another's (a parent pulled) is the outer record's cost unless refused
+                log.writing.calls = outer
+                if outer is not None and not refused:
+                    outer.extend(mine)
+
         def measured(assets: Any, *args: Any, **kwargs: Any) -> Any:
-            first = len(log.calls)
+            first, refused = len(log.calls), len(log.refused)
             result = materialize(assets, *args, **kwargs)
             instance = kwargs.get("instance")
             if instance is not None:
-                log.runs.append(_on_flows(assets, result, instance, log.calls[first:]))
+                log.runs.append(_on_flows(assets, result, instance, log.calls[first:], log.refused[refused:]))
             return result
 
         HttpClient.request = counted  # type: ignore[method-assign]
+        writer.write_record = written_once
         dagster.materialize = measured
 
 
+# The pseudo system a refused record is counted under in ``FlowCalls.refused`` (beside its calls).
+REFUSED_RECORD = "(refused records)"
+
+
 def _on_flows(
-    assets: list[Any], result: Any, instance: Any, calls: list[tuple[str, float]]
+    assets: list[Any],
+    result: Any,
+    instance: Any,
+    calls: list[tuple[str, float]],
+    refused: list[tuple[str, float]],
 ) -> dict[str, Any]:
-    """One run's calls by step put on flows (see the module docstring), and its flows' write counts."""
+    """One run's calls by step put on flows (see the module docstring), and its flows' write counts; the
+    records the target refused and the calls spent on them, put on flows the same way."""
     from dagster import AssetsDefinition
 
     specs = kit.flow_specs().values()
@@ -334,15 +386,20 @@ def _on_flows(
     for asset in executable:
         flows = set().union(*(flows_of[key] for key in asset.keys))
         steps[asset.node_def.name] = flows.pop() if len(flows) == 1 else "shared"
-    on_steps = kit.calls_on_steps(kit._step_windows(instance, result.run_id), calls)
+    windows = kit._step_windows(instance, result.run_id)
+    on_steps = kit.calls_on_steps(windows, calls)
     by_flow: dict[str, Counter] = defaultdict(Counter)
     for step, systems in on_steps.items():
         by_flow[steps.get(step.split(".")[0], "shared")].update(systems)
+    refused_by_flow: dict[str, Counter] = defaultdict(Counter)
+    for step, systems in kit.calls_on_steps(windows, refused).items():
+        refused_by_flow[steps.get(step.split(".")[0], "shared")].update(systems)
     written = {spec.flow: counts for spec, counts in kit.written_totals(result).items()}
     return {
         "run_id": result.run_id,
         "kind": "flows" if any(key in own for key in keys) else "no flow (lookups, reconciliation)",
         "calls_by_flow": {flow: dict(c) for flow, c in by_flow.items()},
+        "refused_by_flow": {flow: dict(c) for flow, c in refused_by_flow.items()},
         "calls_outside_steps": len(calls) - sum(sum(c.values()) for c in on_steps.values()),
         "written": {
             flow: {k: counts.get(k, 0) for k in (*WRITTEN, PULLED, "api_calls")}
@@ -407,16 +464,23 @@ def _calls(run: dict[str, Any]) -> int:
 def _by_flow(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Every run's calls and write counts summed by flow (the runs with a flow only)."""
     calls: dict[str, Counter] = defaultdict(Counter)
+    refused: dict[str, Counter] = defaultdict(Counter)
     counts: dict[str, Counter] = defaultdict(Counter)
     for run in runs:
         if run["kind"] != "flows":
             continue
         for flow, systems in run["calls_by_flow"].items():
             calls[flow].update(systems)
+        for flow, systems in run.get("refused_by_flow", {}).items():
+            refused[flow].update(systems)
         for flow, written in run["written"].items():
             counts[flow].update(written)
     return {
-        flow: {"calls": dict(calls.get(flow, {})), "counts": dict(counts.get(flow, {}))}
+        flow: {
+            "calls": dict(calls.get(flow, {})),
+            "refused": dict(refused.get(flow, {})),
+            "counts": dict(counts.get(flow, {})),
+        }
         for flow in sorted(set(calls) | set(counts))
     }
 
@@ -433,7 +497,11 @@ def rows(measured: dict[str, Any]) -> list[dict[str, Any]]:
     for flow, figures in measured["flows"].items():
         if flow == "shared":
             continue
-        spec, counts, calls = specs[flow], Counter(figures["counts"]), Counter(figures["calls"])
+        spec, counts = specs[flow], Counter(figures["counts"])
+        # The calls on records the target refused are theirs, apart (``FlowCalls.refused``).
+        refused = Counter(figures.get("refused", {}))
+        calls = Counter(figures["calls"])
+        calls.subtract(refused)
         records = sum(counts[k] for k in WRITTEN)
         pulled = counts[PULLED]
         written = records + pulled
@@ -446,6 +514,9 @@ def rows(measured: dict[str, Any]) -> list[dict[str, Any]]:
             "flow": spec.name,
             "records": records,
             "parents_pulled": pulled,
+            "refused": refused[REFUSED_RECORD],
+            "refused_target_calls": refused[_client(spec.target_system)],
+            "refused_per_record": _per(refused[_client(spec.target_system)], refused[REFUSED_RECORD]),
             "target": _name(spec.target_system),
             "target_calls": to_target,
             "target_per_record": _per(to_target, written),
@@ -494,10 +565,11 @@ def _over(measured: float | None, floor: float | None) -> float | None:
 def markdown(results: list[dict[str, Any]]) -> str:
     """The rows of every integration run as one markdown table, then each floor's reason."""
     head = (
-        "| integration | flow | records written | target: calls / record (calls) | floor | over | "
-        "source: calls / record (calls) | floor | over |"
+        "| integration | flow | records written | target: calls / record written (calls) | floor | over | "
+        "source: calls / record written (calls) | floor | over | refused by the target: records "
+        "(target calls each) |"
     )
-    lines = [head, "|---|---|---|---|---|---|---|---|---|"]
+    lines = [head, "|---|---|---|---|---|---|---|---|---|---|"]
     reasons: list[str] = []
     for measured in results:
         for row in rows(measured):
@@ -516,7 +588,7 @@ def _cells(row: dict[str, Any]) -> list[str]:
         total = ", ".join(f"{n} {_name(system)}" for system, n in calls)
         return [row["integration"], row["flow"], f"{row['records']} (its flows')", f"{per} ({total})"] + [
             ""
-        ] * 5
+        ] * 6
     pulled = row["parents_pulled"]
     written = f"{row['records']}" + (f" (+{pulled} parents)" if pulled else "")
     source = (
@@ -534,7 +606,15 @@ def _cells(row: dict[str, Any]) -> list[str]:
         source,
         _show(row["source_floor"]),
         _signed(row["source_over"]),
+        _refused(row),
     ]
+
+
+def _refused(row: dict[str, Any]) -> str:
+    """The records the target refused and its calls on each, or "-" (none, or a run measured before)."""
+    if not row.get("refused"):
+        return "-"
+    return f"{row['refused']} ({row['target']} {_show(row['refused_per_record'])})"
 
 
 def _show(value: float | None) -> str:

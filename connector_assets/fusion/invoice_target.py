@@ -273,7 +273,8 @@ class FusionInvoices(LedgerTarget):
 
     def update(self, target_id: str, record: Mapped) -> None:
         body = record.body
-        current, etag = self.session.get_with_etag("invoices", {"InvoiceId": int(target_id)})
+        # Found by key with its links: its self link's changeIndicator is the ETag the PATCH sends.
+        current = self.session.get("invoices", int(target_id))
         label = f"invoice {body['InvoiceNumber']} of supplier {body['Supplier']} (InvoiceId {target_id})"
         if canceled(current) or _is_paid(current, self.session):
             state = "canceled" if canceled(current) else "paid"
@@ -315,7 +316,7 @@ class FusionInvoices(LedgerTarget):
         if not wanted:
             return
         self.session.update_with_etag(
-            "invoices", current, wanted, etag=etag, build_changes=lambda fresh: changes(fresh) or None
+            "invoices", current, wanted, build_changes=lambda fresh: changes(fresh) or None
         )
         verdict = self.validate(target_id, {**body, **current})
         if verdict.warned:  # the update's own event says "changed in the source"

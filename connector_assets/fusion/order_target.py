@@ -307,7 +307,7 @@ def order_number_of(session: Any, header_id: str, known: OrderNumbers | None = N
 
 def read_order_numbers(session: Any, header_ids: Iterable[str], known: OrderNumbers) -> None:
     """Read into ``known`` the numbers of the orders ``header_ids`` names that it lacks, by list
-    (``POHeaderId in (...)``, reference §2.2: ``IN_CHUNK`` ids a query), the orders first, then as drafts
+    (``POHeaderId in (...)``, reference §2.2: ``in_list_keys`` ids a query), the orders first, then as drafts
     those the orders lack: one or two reads for a day's invoices instead of one per order. An id neither
     lists is left to ``order_number_of``, which says so."""
     wanted = [i for i in dict.fromkeys(map(str, header_ids)) if i.isdigit() and i not in known]

@@ -39,7 +39,7 @@ from connector_resources.fusion.errors import (
     FusionQueryError,
 )
 from connector_resources.fusion.payloads import unconfirmed_names
-from connector_resources.fusion.session import FusionSession
+from connector_resources.fusion.session import IN_LIST_KEYS, FusionSession
 from connector_resources.http import AuthScheme, BasicAuth, HttpClient, HttpPolicy
 from connector_resources.redaction import get_logger
 from connector_resources.token_store import KeptOAuthClientCredentials, oauth_token_store
@@ -117,6 +117,12 @@ class FusionResource(ApiConnectionResource):
         "a confirmation message); 'status' also reads the invoice's ValidationStatus (one more call per "
         "invoice) so an invoice validation puts on hold is marked warned",
     )
+    in_list_keys: int = Field(
+        default=IN_LIST_KEYS,
+        ge=1,
+        description="keys per `in (...)` list query; Oracle documents no URL length limit: 100 keeps the "
+        "URL near 2 KB, far under the 8 KB request line web servers commonly allow",
+    )
     keep_tokens: bool = Field(
         default=True,
         description="keep the OAuth token between sessions, steps and runs (encrypted in the vault; "
@@ -190,6 +196,7 @@ class FusionResource(ApiConnectionResource):
                 max_restarts=self.max_restarts,
                 send_unconfirmed=unconfirmed_names(self.send_unconfirmed),
                 validation_check=self.validation_check.strip().lower(),
+                in_list_keys=self.in_list_keys,
             )
 
     def ping(self) -> str:

@@ -27,7 +27,9 @@ the other way round: the draft is looked up first and an order already past ``IN
 as it stands, which is what a retry after a lost answer or a crash finds.
 
 **Optimistic locking.** ``get_with_etag`` reads an item through its self link with the ``ETag`` the pod
-sends; ``update_with_etag`` PATCHes with ``If-Match``, re-reads and retries once on 412 (recomputing the
+sends; a record a search or list answered with its links carries the same value as its self link's
+``changeIndicator`` (``answered_etag``), so it needs no read of its own; ``update_with_etag`` PATCHes with
+``If-Match``, re-reads and retries once on 412 (recomputing the
 changes when given a ``build_changes``), then raises ``FusionConflictError`` for the flow to queue:
 someone else's edit in Fusion is never overwritten.
 
@@ -115,7 +117,9 @@ VALIDATE_ACTION = "Validate"
 # What ``validate_invoice`` reads after the action: "result" (the action's answer only) or "status" (the
 # invoice's ValidationStatus too, one more read per invoice).
 VALIDATION_CHECKS = ("result", "status")
-IN_CHUNK = 50  # keys per `in (...)` query: 50 ids of 15 digits keep the URL near 1 KB
+# Keys per `in (...)` list query (``ML_FUSION_IN_LIST_KEYS``). Oracle documents no URL length limit; 100
+# ids of 15 digits keep the URL near 2 KB, far under the 8 KB request line web servers commonly allow.
+IN_LIST_KEYS = 100
 Kind = Literal["read", "write"]
 
 
@@ -142,6 +146,24 @@ def self_link(record: Mapping[str, Any]) -> str | None:
         for link in links:
             if isinstance(link, dict) and link.get("rel") == rel and isinstance(link.get("href"), str):
                 return link["href"]
+    return None
+
+
+def answered_etag(record: Mapping[str, Any]) -> str | None:
+    """The ``ETag`` of a record as a collection or item answer showed it, for ``If-Match`` without a read of
+    its own: Oracle gives the ETag value in the body too, as the ``self`` link's ``changeIndicator``
+    (framework versions before 6; sent quoted, as the header is) or in the record's ``@context`` (6 and
+    later), reference §2.1. None when the answer had neither (``onlyData=true`` drops the links)."""
+    context = record.get("@context")
+    headers = context.get("headers") if isinstance(context, dict) else None
+    if isinstance(headers, dict) and isinstance(headers.get("ETag"), str) and headers["ETag"]:
+        return headers["ETag"]
+    links = record.get("links")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("rel") == "self":
+            properties = link.get("properties")
+            token = properties.get("changeIndicator") if isinstance(properties, dict) else None
+            return f'"{token}"' if isinstance(token, str) and token else None
     return None
 
 
@@ -230,6 +252,7 @@ class FusionSession(SaasSession):
         max_restarts: int = 10,
         send_unconfirmed: frozenset[str] = frozenset(),
         validation_check: str = "result",
+        in_list_keys: int = IN_LIST_KEYS,
     ) -> None:
         if framework_version < 1:
             raise FusionInputError(f"framework_version must be 1 or more, got {framework_version}")
@@ -250,6 +273,11 @@ class FusionSession(SaasSession):
                 field="validation_check",
             )
         self.validation_check = validation_check
+        if in_list_keys < 1:
+            raise FusionInputError(
+                f"in_list_keys must be 1 or more, got {in_list_keys}", field="in_list_keys"
+            )
+        self.in_list_keys = in_list_keys
         # Which q timestamp literal the pod accepts, learnt on the first change read (query module).
         self.timestamp_style: TimestampStyle | None = None
         # Drafts created and not yet submitted, as the create answered them (``submit_draft_purchase_order``).
@@ -405,6 +433,12 @@ class FusionSession(SaasSession):
         if status == 412:
             return FusionConflictError(
                 f"fusion: {subject}: changed since it was read (HTTP 412); read it again and retry", **common
+            )
+        if status == 414:  # the pod's web server, before Fusion: an `in (...)` list too long for its URL
+            return FusionQueryError(
+                f"fusion: {subject}: the pod's web server refused the URL as too long (HTTP 414): {said}; "
+                "lower ML_FUSION_IN_LIST_KEYS",
+                **common,
             )
         if status == 400 and kind == "write":
             named = sorted({m.field for m in messages if m.field})
@@ -635,17 +669,19 @@ class FusionSession(SaasSession):
         values: Iterable[str | int],
         *,
         expand: Sequence[str] = (),
-        chunk: int = IN_CHUNK,
+        chunk: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """The records of ``entity_name`` whose ``attribute`` is one of ``values`` (ids, numbers), each once,
         with ``expand``'s children inline as plain lists (a child the pod cut short read through its link).
 
         Why: a reconciliation reads back hundreds of records by key; one ``get`` each is one call each. Under
         framework version 2 and later ``q`` takes ``attribute in (...)`` (reference §2.2), so ``chunk`` keys
-        go in one query (read page by page); under version 1 (query by example, no ``in``) each value is
-        searched alone, as ``get`` would. Values are re-checked on the answers."""
+        (the session's ``in_list_keys`` unless given) go in one query (read page by page); under version 1
+        (query by example, no ``in``) each value is searched alone, as ``get`` would. Values are re-checked
+        on the answers."""
         spec = entity(entity_name)
         check_attribute(attribute)
+        chunk = self.in_list_keys if chunk is None else chunk
         if chunk < 1:
             raise FusionInputError(f"chunk must be 1 or more, got {chunk}", field="chunk")
         # The key is a number (compared as one); any other attribute keeps the type it is given (text stays
@@ -1118,17 +1154,20 @@ class FusionSession(SaasSession):
         """``PATCH`` ``changes`` with ``If-Match``, so an edit made in Fusion since the read is never
         overwritten; answers the updated record.
 
-        ``etag`` is the version the caller's changes were computed from (``get_with_etag``); without it
-        the record is read now. On 412 the record is read again (new ETag), ``build_changes(fresh)``
-        recomputes the changes when given (None or empty: nothing left to change, the fresh record is
-        answered) and the PATCH is sent once more. A second 412 raises ``FusionConflictError`` naming
-        the record and the attributes: the flow queues it rather than fight another writer. A PATCH
-        replayed after a lost answer whose first copy landed also meets a 412 (our own change moved the
-        ETag); the re-read then shows our values, so the retry changes nothing. A pod that sends no
-        ``ETag`` is updated without ``If-Match`` (logged): there is nothing to compare against.
+        ``etag`` is the version the caller's changes were computed from; without it, the one the record's
+        answer showed (``answered_etag``: a search's or list's record read with its links), else the
+        record is read now (``get_with_etag``). On 412 the record is read again (new ETag),
+        ``build_changes(fresh)`` recomputes the changes when given (None or empty: nothing left to change,
+        the fresh record is answered) and the PATCH is sent once more. A second 412 raises
+        ``FusionConflictError`` naming the record and the attributes: the flow queues it rather than fight
+        another writer. A PATCH replayed after a lost answer whose first copy landed also meets a 412 (our
+        own change moved the ETag); the re-read then shows our values, so the retry changes nothing. A pod
+        that sends no ``ETag`` is updated without ``If-Match`` (logged): there is nothing to compare against.
         """
         spec = entity(entity_name)
         current: Mapping[str, Any]
+        if etag is None and isinstance(record_or_id, Mapping):
+            etag = answered_etag(record_or_id)
         if etag is None:
             current, etag = self.get_with_etag(spec.name, record_or_id)
         elif isinstance(record_or_id, Mapping):

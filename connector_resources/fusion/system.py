@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from connector_resources.fusion.entities import ENTITIES
 from connector_resources.fusion.resource import REST_CONTEXT, FusionResource, register_fusion_ping
-from connector_resources.fusion.session import FusionSession
-from connector_resources.setting_kinds import Text
+from connector_resources.fusion.session import IN_LIST_KEYS, FusionSession
+from connector_resources.setting_kinds import Number, Text
 from connector_resources.setting_model import Setting
 from connector_resources.system_declaration import (
     NO_PLANTED_FAULTS,
@@ -64,6 +64,16 @@ SYSTEM = System(
             "result",
             "after validating an invoice: result (the action's answer only) or status (also read the "
             "invoice's ValidationStatus, one more call per invoice, so a hold is marked warned)",
+        ),
+        Setting(
+            "in_list_keys",
+            "ML_FUSION_IN_LIST_KEYS",
+            str(IN_LIST_KEYS),
+            "keys (ids, order or invoice numbers, supplier names) per `q=<attribute> in (...)` list a read "
+            "sends: Oracle documents no URL length limit; 100 keeps a list of ids near 2 KB of URL, far "
+            "under the 8 KB request line web servers and proxies commonly allow (a pod answering 414 wants "
+            "fewer); more keys a list, fewer list reads",
+            kind=Number(unit="keys", whole=True, minimum=1),
         ),
     ),
     resource=FusionResource,

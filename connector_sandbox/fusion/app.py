@@ -608,6 +608,22 @@ async def _observed(
     return response
 
 
+def _check_request_line(request: Request, limit: int | None) -> None:
+    """The front web server's refusal of a request line longer than ``limit`` bytes (414), before the pod
+    sees the call (``BehaviourSettings.request_line_limit``)."""
+    if limit is None:
+        return
+    query = request.scope.get("query_string", b"")
+    target = request.scope.get("raw_path", b"") + (b"?" + query if query else b"")
+    line = len(request.method) + 1 + len(target) + len(" HTTP/1.1")
+    if line > limit:
+        raise FusionError(
+            414,
+            f"Request-URI Too Long: the request line is {line} bytes; this server takes {limit} at most.",
+            code="SBX-414",
+        )
+
+
 async def pod_endpoint(request: Request) -> Response:
     """Every ``/fscmRestApi/resources[/...]`` call."""
     state: SandboxState = request.app.state.sandbox
@@ -618,6 +634,7 @@ async def pod_endpoint(request: Request) -> Response:
 
     async def serve() -> Response:
         nonlocal version
+        _check_request_line(request, state.behaviour.request_line_limit)
         version = _framework_version(request, state, segments[1] if len(segments) > 1 else None)
         user = authenticate(request, state)
         throttle(state, user)

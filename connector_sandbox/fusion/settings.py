@@ -176,6 +176,12 @@ class BehaviourSettings(BaseModel):
     # Unconfirmed IDCS detail: send WWW-Authenticate on 401 answers.
     www_authenticate: bool = True
 
+    # --- the pod's front web server ---
+    # Unconfirmed: Oracle documents no URL length limit. A pod is reached through a web server (Oracle HTTP
+    # Server, built on Apache, or a load balancer) that answers 414 to a longer request line; Apache's
+    # LimitRequestLine defaults to 8190 bytes (method, URL as sent and protocol). None: no limit.
+    request_line_limit: int | None = Field(default=8190, ge=64)
+
     # --- optional resources ---
     value_sets: bool = True  # the valueSets path is unconfirmed
 

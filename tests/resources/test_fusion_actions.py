@@ -29,7 +29,7 @@ from connector_resources.fusion import (
     InvoiceLine,
     self_link,
 )
-from connector_resources.fusion.session import ACTION_CONTENT_TYPE
+from connector_resources.fusion.session import ACTION_CONTENT_TYPE, answered_etag
 from connector_sandbox.fusion.writes import VALIDATED_RESULT
 
 
@@ -327,6 +327,35 @@ def test_an_update_without_an_etag_reads_the_current_one_first(pod: Pod, proxy: 
     assert pod.record("purchaseOrders", draft["POHeaderId"])["Description"] == "From Procurify PO 12"
 
 
+def test_a_searched_record_s_change_indicator_is_its_etag_and_an_edit_since_the_search_is_caught(
+    pod: Pod, proxy: ConcurrentProxy
+) -> None:
+    """Oracle gives the ETag value in the body too, as the self link's ``changeIndicator``: a record found
+    by a search (links kept) is updated with it, no item read first; an edit made after the search still
+    meets the 412, and the record is read again before the one retry."""
+
+    def since(first: int) -> list[RecordedRequest]:
+        return [r for r in proxy.requests[first:] if "/invoices" in r.path]
+
+    with via(pod, proxy).session() as s, pod.resource().session() as buyer:
+        invoice = s.create_invoice(an_invoice(pod))
+        found = s.get("invoices", invoice["InvoiceId"])  # a search by key, as an update's flow reads it
+        _, header = s.get_with_etag("invoices", found)
+        assert answered_etag(found) == header  # the quoted changeIndicator is the ETag header's value
+        first = len(proxy.requests)
+        s.update_with_etag("invoices", found, {"Description": "first update"})
+        [patch] = since(first)  # nothing read before it
+        assert patch.method == "PATCH" and patch.headers["If-Match"] == header
+        stale = s.get("invoices", invoice["InvoiceId"])
+        buyer.update_invoice(stale, {"Description": "the buyer's edit"})  # after our search
+        first = len(proxy.requests)
+        updated = s.update_with_etag(
+            "invoices", stale, {"Description": "ours"}, build_changes=lambda fresh: {"Description": "ours"}
+        )
+    assert [r.method for r in since(first)] == ["PATCH", "GET", "PATCH"]  # 412, the re-read, the retry
+    assert updated["Description"] == "ours" and s.metrics.statuses[412] == 1
+
+
 # -- supplier sites and Upsert-Mode --------------------------------------------------------------------
 
 
@@ -349,8 +378,8 @@ def test_supplier_sites_by_id_by_staged_record_and_by_linked_record_match_the_po
 def test_no_request_ever_carries_upsert_mode(pod: Pod, proxy: ConcurrentProxy) -> None:
     with via(pod, proxy).session() as s:
         invoice = s.create_invoice(an_invoice(pod))
-        s.update_invoice(invoice, {"Description": "plain update"})
-        s.update_with_etag("invoices", invoice, {"Description": "locked update"})
+        plain = s.update_invoice(invoice, {"Description": "plain update"})
+        s.update_with_etag("invoices", plain, {"Description": "locked update"})  # its answer's ETag
         s.validate_invoice(invoice)
         draft = s.create_draft_purchase_order(a_draft(pod, new_number()))
         s.update_draft_purchase_order(draft, {"Description": "draft update"})

@@ -466,6 +466,36 @@ def test_records_read_by_key_in_lists_with_their_lines(pod: Pod, version: int, c
     assert pod.rest_gets("invoices") == calls
 
 
+def test_the_default_in_list_stays_under_the_pods_request_line_limit_and_a_larger_one_is_refused(
+    pod: Pod,
+) -> None:
+    """Oracle documents no URL length limit; the pod's web server refuses a request line over 8,190 bytes
+    (``request_line_limit``, Apache's default) with 414. The client's default, 100 keys a list
+    (``ML_FUSION_IN_LIST_KEYS``), keeps a list of ids of 15 digits near 2 KB: 250 ids are 3 lists, taken
+    even by a server allowing 2,560 bytes; 1,000 keys a list are refused (414), naming the setting."""
+    stored = pod.records("invoices")[:3]
+    ids = [i["InvoiceId"] for i in stored] + [10**14 + n for n in range(247)]  # the rest: 15 digits, unknown
+    assert all(len(str(i)) == 15 for i in ids), ids[:3]
+    default = pod.resource(page_size=50)
+    assert default.in_list_keys == 100
+    try:
+        for limit in (8190, 2560):
+            pod.behaviour(request_line_limit=limit)
+            pod.admin("calls/reset", {})
+            with default.session() as s:
+                rows = list(s.iter_in("invoices", "InvoiceId", ids))
+            assert sorted(r["InvoiceId"] for r in rows) == sorted(i["InvoiceId"] for i in stored)
+            assert pod.rest_gets("invoices") == 3 and "414" not in pod.state()["statuses"], limit
+        pod.behaviour(request_line_limit=8190)
+        ids += [10**14 + n for n in range(247, 1000)]
+        too_many = pod.resource(page_size=50, in_list_keys=1000)
+        with too_many.session() as s, pytest.raises(FusionQueryError, match=r"HTTP 414.*IN_LIST_KEYS"):
+            list(s.iter_in("invoices", "InvoiceId", ids))
+        assert pod.state()["statuses"]["414"] == 1  # refused once, not retried
+    finally:
+        pod.behaviour(request_line_limit=8190)
+
+
 def test_get_uses_the_pods_self_link_and_missing_ids_are_not_found(pod: Pod) -> None:
     order = pod.records("purchaseOrders")[0]
     with pod.resource().session() as s:

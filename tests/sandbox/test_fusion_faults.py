@@ -84,6 +84,19 @@ def test_maintenance_window_answers_503_html(pod: Pod) -> None:
     assert pod.token().status_code == 200  # the identity domain is another service
 
 
+def test_a_request_line_over_the_web_servers_limit_is_answered_414_before_authentication(pod: Pod) -> None:
+    """Oracle documents no URL length limit; the pod's web server takes ``request_line_limit`` bytes of
+    request line (8,190 by default, Apache's) and refuses a longer one before Fusion checks credentials."""
+    assert pod.set("behaviour")["request_line_limit"] == 8190
+    ids = ", ".join(str(10**14 + n) for n in range(600))  # about 10 KB once encoded
+    q = {"q": f"InvoiceId in ({ids})", "limit": 1}
+    long_line = pod.get("invoices", version=3, auth=None, **q)
+    assert long_line.status_code == 414 and "8190" in long_line.text, long_line.text
+    assert pod.get("invoices", version=3, auth=None, limit=1).status_code == 401  # a short one gets in
+    pod.set("behaviour", request_line_limit=None)
+    assert pod.get("invoices", version=3, **q).status_code == 200  # no limit: the pod takes it
+
+
 def test_rate_limit_answers_429_with_retry_after(pod: Pod) -> None:
     requests.post(f"{pod.admin}/calls/reset", timeout=30)
     pod.set("behaviour", rate_limit_requests=3, rate_limit_window_seconds=60)

@@ -355,22 +355,27 @@ def _left_incomplete(world: FusionProcurifyWorld, po: dict[str, Any], descriptio
 def _buyer_edits_after_reads(
     world: FusionProcurifyWorld, monkeypatch: pytest.MonkeyPatch, reads: int
 ) -> list[str]:
-    """A buyer edits a draft's Description in Fusion right after each of the flow's first ``reads`` ETag
-    reads of a draft (between the flow's read and its PATCH). The buyer's edits, in order."""
-    read = FusionSession.get_with_etag
+    """A buyer edits a draft's Description in Fusion after each of the flow's first ``reads`` reads of the
+    draft, right before the flow's PATCH with ``If-Match`` (whatever read the ETag came from: the search
+    that found the draft, or the re-read after a 412). The buyer's edits, in order."""
+    patch = FusionSession._update
     edits: list[str] = []
 
-    def then_the_buyer_edits(
-        self: FusionSession, entity_name: str, record_or_id: Mapping[str, Any] | int | str
-    ) -> tuple[dict[str, Any], str | None]:
-        record, etag = read(self, entity_name, record_or_id)
-        if "draft" in entity_name and len(edits) < reads:
+    def the_buyer_edits_first(
+        self: FusionSession,
+        name: str,
+        record: Mapping[str, Any],
+        changes: Mapping[str, Any],
+        *,
+        if_match: str | None,
+    ) -> dict[str, Any]:
+        if "draft" in name and if_match is not None and len(edits) < reads:
             edits.append(f"buyer's edit {len(edits) + 1}")
-            with world.resources["fusion"].session() as buyer:
+            with world.resources["fusion"].session() as buyer:  # no If-Match: the buyer's screen
                 buyer.update_draft_purchase_order(record, {"Description": edits[-1]})
-        return record, etag
+        return patch(self, name, record, changes, if_match=if_match)
 
-    monkeypatch.setattr(FusionSession, "get_with_etag", then_the_buyer_edits)
+    monkeypatch.setattr(FusionSession, "_update", the_buyer_edits_first)
     return edits
 
 
