@@ -62,8 +62,8 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from dagster import AssetsDefinition, instance_for_test, materialize
 
     from connector_assets.asset_keys import asset_key
+    from connector_assets.components import CoupaJde
     from connector_assets.flows.target_boundary import UNWRAPPED
-    from connector_assets.integrations.coupa_jde.wiring import coupa_jde_assets
     from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
     from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
     from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
@@ -84,6 +84,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         asset_key("coupa", "invoices"),
         asset_key("coupa", "payments"),
     }
+    coupa_jde_assets = [a for flow in CoupaJde().parts.flows for a in flow.assets]  # the default instance's
     flow_assets = [*jde_coupa_assets, *jde_coupa_po_assets, *jde_coupa_invoice_assets, *coupa_jde_assets]
     unpartitioned = {
         asset_key("jde_coupa", "account_map"),
@@ -258,12 +259,12 @@ def _reconcile(resources: dict, instance, start: date, end: date, jde_url: str) 
     docstring); JDE's calls as its simulator counts them, logins apart (``kit.jde_counts``)."""
     from dagster import materialize
 
-    from connector_assets.integrations.coupa_jde.reconcile.assets import RECONCILE
+    from connector_assets.components import CoupaJde
     from connector_assets.integrations.jde_coupa.reconcile.assets import jde_coupa_reconciliation
 
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     out = {}
-    for asset in (jde_coupa_reconciliation, *RECONCILE.assets):
+    for asset in (jde_coupa_reconciliation, *CoupaJde().parts.assets):  # its reconciliation
         reset = _reset_peak_rss()
         started = time.monotonic()
         totals: Counter = Counter()
