@@ -12,11 +12,10 @@ from connector_assets.jde.master_data import postable_accounts
 
 
 class AccountMap:
-    """Coupa account code -> JDE account (``BU.OBJ.SUB``), from the mapping table; also ``charge:tax``,
-    ``charge:shipping`` ... for header charges. Unmapped codes are read from the Coupa account's
-    segments (segment 1 = business unit, 2 = object, 3 = subsidiary), the usual set-up when Coupa's
-    chart is loaded from JDE: Coupa ``20-8150`` is JDE ``20.8150``. ``name``: the table's, which a refusal
-    of an unmapped code names."""
+    """Coupa account code -> JDE account (``BU.OBJ.SUB``), from the mapping table ``name``; also
+    ``charge:tax`` ... for header charges. Unmapped codes are read from the Coupa account's segments (1 =
+    business unit, 2 = object, 3 = subsidiary), the usual set-up when Coupa's chart is loaded from JDE:
+    Coupa ``20-8150`` is JDE ``20.8150``."""
 
     def __init__(self, table: Mapping[str, str], name: str) -> None:
         self.table = {str(k).strip(): str(v).strip().upper() for k, v in table.items()}
@@ -38,8 +37,7 @@ class AccountMap:
 
 
 def account_table(it: Instance) -> MappingTable:
-    """``it``'s table, optional (no sandbox file): unset, it is empty and Coupa account segments are read as
-    BU.OBJ.SUB, so there is no sandbox table for the guard to refuse once JDE or Coupa is real."""
+    """``it``'s table, optional (no sandbox file for the guard to refuse): unset, it is empty."""
     variable = it.variable("account_map")
     return MappingTable(
         asset=asset_key(it.instance, "account_map"),

@@ -3,7 +3,6 @@ and each on a poll of its own as the fallback (``flows.inbox_flows.inbox_flow_jo
 what a job stages: docs/integrations/coupa_jde.md, "The flows".
 """
 
-from collections.abc import Sequence
 from typing import Any
 
 from connector_assets.coupa.documents import INVOICES, PAYMENTS
@@ -15,7 +14,7 @@ from connector_assets.jde.schedules import REFRESHED_APART
 from connector_assets.saas.assets import saas_partitions
 
 
-def flow_jobs(instance: str, flows: Sequence[Flow], tables: Sequence[Any]) -> BuiltJobs:
+def flow_jobs(instance: str, flows: tuple[Flow, ...], tables: list[Any]) -> BuiltJobs:
     """``instance``'s jobs of ``flows`` (mapping with ``tables``), their polls and ``<instance>_flows``."""
     return inbox_flow_jobs(
         lambda spec: f"Coupa {spec.name} of a day (poll + webhook inbox) -> JDE, then marked exported.",

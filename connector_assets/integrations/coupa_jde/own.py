@@ -32,7 +32,6 @@ class Own:
         return BatchKey.for_invoice(invoice_id, self.it.setting("batch_user"))
 
     def paired(self, entity: str, source: str) -> tuple[str, str, str]:
-        """How the JD Edwards -> Coupa instance on the tenant (``pairs_from``; integrations never import each
-        other) keys its pairs naming an invoice's JDE supplier (``supplier`` from ``coupa``) and order
-        (``purchase order`` from ``JDE``, source key = Coupa's po-number, KCOO-DOCO-DCTO[-SFXO])."""
+        """How the JD Edwards -> Coupa instance on the tenant (``pairs_from``, read by name) keys the pairs of
+        an invoice's supplier (``supplier``, ``coupa``) and order (``purchase order``, ``JDE``; po-number)."""
         return (self.it.setting("pairs_from"), entity, source)

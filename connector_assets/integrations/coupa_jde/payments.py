@@ -52,8 +52,7 @@ class VoucherPayments(targets.VoucherPayments):
 
 
 def map_payment(payment: dict[str, Any], updated_at: datetime, own: Own) -> Iterator[Mapped | Rejected]:
-    """One Coupa Pay payment -> one payment per invoice it settles (its ``payment-details``), each held on
-    ``own``'s invoices flow's record of its invoice (``FlowSpec.dependency_key``)."""
+    """One Coupa Pay payment -> one payment per invoice it settles (its ``payment-details``)."""
     payment_id = str(payment["id"])
     reference = f"COUPAPAY-{payment_id}"
     # Coupa Pay has no payment date of its own: the day it was created is when the payment was made.
@@ -111,7 +110,7 @@ def map_payment(payment: dict[str, Any], updated_at: datetime, own: Own) -> Iter
                 "coupa_updated_at": version_text(updated_at),
             },
             natural_key={"Payment_Reference": reference, "invoice_id": invoice_id},
-            depends_on=dependency_key(own.name, "invoice", "coupa", invoice_id),
+            depends_on=dependency_key(own.name, "invoice", "coupa", invoice_id),  # the invoices flow's record
         )
 
 
