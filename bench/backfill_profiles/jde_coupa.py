@@ -62,9 +62,8 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from dagster import AssetsDefinition, instance_for_test, materialize
 
     from connector_assets.asset_keys import asset_key
-    from connector_assets.components import JdeCoupa
+    from connector_assets.components import CoupaJde, JdeCoupa
     from connector_assets.flows.target_boundary import UNWRAPPED
-    from connector_assets.integrations.coupa_jde.wiring import coupa_jde_assets
     from connector_assets.jde.assets import jde_assets
     from connector_assets.runtime.staging import StagingResource
     from connector_assets.saas.assets import saas_assets
@@ -82,8 +81,8 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         asset_key("coupa", "invoices"),
         asset_key("coupa", "payments"),
     }
-    jde_coupa = JdeCoupa().parts  # the default instance's flows
-    flow_assets = [*(a for flow in jde_coupa.flows for a in flow.assets), *coupa_jde_assets]
+    # The default instances' flows.
+    flow_assets = [a for kind in (JdeCoupa, CoupaJde) for flow in kind().parts.flows for a in flow.assets]
     unpartitioned = {
         asset_key("jde_coupa", "account_map"),
         asset_key("coupa_jde", "account_map"),
@@ -257,12 +256,11 @@ def _reconcile(resources: dict, instance, start: date, end: date, jde_url: str) 
     docstring); JDE's calls as its simulator counts them, logins apart (``kit.jde_counts``)."""
     from dagster import materialize
 
-    from connector_assets.components import JdeCoupa
-    from connector_assets.integrations.coupa_jde.reconcile.assets import RECONCILE
+    from connector_assets.components import CoupaJde, JdeCoupa
 
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     out = {}
-    for asset in (*JdeCoupa().parts.assets, *RECONCILE.assets):
+    for asset in (*JdeCoupa().parts.assets, *CoupaJde().parts.assets):  # their reconciliations
         reset = _reset_peak_rss()
         started = time.monotonic()
         totals: Counter = Counter()

@@ -22,10 +22,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from built_parts import built
 from click.testing import CliRunner
 from given_replays import replays_of
 from ledger_entries import held_on, queued
 
+from connector_assets.components import CoupaJde
 from connector_assets.flows.core import (
     Mapped,
     Rejected,
@@ -39,6 +41,7 @@ from connector_assets.flows.replays import replay_handler
 from connector_assets.flows.writer import REFUSED_FOR_GOOD as WRITER_MARK
 from connector_assets.integrations.coupa_jde import invoices as coupa_invoices
 from connector_assets.integrations.coupa_jde import payments as coupa_payments
+from connector_assets.integrations.coupa_jde.own import Own
 from connector_assets.integrations.jde_procurify import bills
 from connector_assets.integrations.jde_procurify.payment_mappers import (
     JournalAccounts,
@@ -423,10 +426,11 @@ def test_a_coupa_payment_held_on_an_invoice_another_process_exported_is_skipped(
         "created-at": "2026-11-22T09:00:00-08:00",
         "payment-details": [{"source-transaction-id": invoice_id, "payment-total": "120.00"}],
     }
-    [record] = coupa_payments.map_payment(pay, NOW)
+    own, parts = Own.of(CoupaJde()), built("coupa_jde")
+    [record] = coupa_payments.map_payment(pay, NOW, own)
     assert isinstance(record, Mapped)
     queue_failure(
-        coupa_payments.PAYMENTS_FLOW,
+        parts.flow("payments").spec,
         ledger,
         Rejected(record.source_key, "waits for its invoice", record.to_payload()),
         status="held",
@@ -437,8 +441,8 @@ def test_a_coupa_payment_held_on_an_invoice_another_process_exported_is_skipped(
     invoice = {"id": int(invoice_id), "invoice-number": "INV-9", "status": "approved", "exported": True}
     staging = SimpleNamespace(read_rows=lambda *_: [{"MCU": "1", "OBJ": "1110", "CO": "00001"}])
     versions = [Version(invoice_id, NOW, invoice, "poll")]
-    records = coupa_invoices._invoice_records(staging, ledger, versions, {})  # type: ignore[arg-type]
-    flow = coupa_invoices.INVOICES_FLOW
+    records = coupa_invoices._invoice_records(own, staging, ledger, versions, {})  # type: ignore[arg-type]
+    flow = parts.flow("invoices").spec
     assert list(never_written_settled(flow, ledger, records, run_id="run-inv", partition=DAY)) == []
 
     [item] = ledger.queue_for(record.source_key)

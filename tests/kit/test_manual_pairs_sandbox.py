@@ -233,7 +233,9 @@ def test_a_match_releases_what_waits_and_a_second_one_is_refused_naming_the_firs
 
 def test_what_each_integration_reads_once_matched(world, records) -> None:
     """The readers the flows ask for a pair give the manual match."""
+    from connector_assets.components import CoupaJde
     from connector_assets.integrations.coupa_jde.invoices import supplier_number
+    from connector_assets.integrations.coupa_jde.own import Own
     from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier as fusion_supplier
     from connector_assets.integrations.jde_procurify import vendor_pairs
     from connector_assets.integrations.jde_procurify.vendors import to_send
@@ -241,7 +243,7 @@ def test_what_each_integration_reads_once_matched(world, records) -> None:
 
     coupa, an8 = records.take("Coupa supplier")[0], records.take("JDE supplier")[0]
     _match(world, PAIRINGS["coupa_jde/supplier"], coupa, an8)
-    assert supplier_number(world.ledger, {"id": int(coupa), "number": "C-77"}) == an8
+    assert supplier_number(world.ledger, {"id": int(coupa), "number": "C-77"}, Own.of(CoupaJde())) == an8
 
     vendor, book = records.take("Procore vendor")[0], records.take("JDE address book entry")[0]
     _match(world, PAIRINGS["procore_jde/vendor"], vendor, book)

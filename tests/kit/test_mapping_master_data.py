@@ -13,12 +13,12 @@ import jde_coupa_parts as jde_coupa_orders
 import jde_coupa_parts as jde_coupa_suppliers
 import pytest
 import requests
+from built_parts import built
 from sandbox_logins import unthrottled_procore
 from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_tables import ROOT, MappingTable
-from connector_assets.integrations.coupa_jde import accounts as coupa_jde
 from connector_assets.integrations.fusion_procurify import account_map as fusion_accounts
 from connector_assets.integrations.fusion_procurify import departments as fusion_departments
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
@@ -28,6 +28,7 @@ from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_resources.ledger import Ledger
 from connector_sandbox.fusion import FusionSandboxSettings
 
+COUPA_JDE_ACCOUNTS = built("coupa_jde").mapping_table("account_map")
 SYSTEMS = Integration(
     name="mapping_master",
     simulators={
@@ -93,7 +94,7 @@ def sandbox_rows(name: str, limit: int) -> dict[str, str]:
 def test_jde_accounts_in_f0901_and_postable_read_by_unit_once(world):
     good = {f"c{n}": account for n, account in enumerate(sandbox_rows("jde_bill_accounts.csv", 41)) if n}
     bad = {"charge:tax": "1.9999", "60-1000": "1.6000", "x": "ZZ9.6110"}
-    found, cost = costs(world, coupa_jde.ACCOUNTS, {**good, **bad})
+    found, cost = costs(world, COUPA_JDE_ACCOUNTS, {**good, **bad})
     assert found == {
         "charge:tax": "account 1.9999 is not in F0901",
         "60-1000": SUMMARY,
@@ -225,7 +226,7 @@ def test_a_refused_change_names_the_key_and_saves_nothing(world):
 
 def test_every_table_declares_its_check_but_the_net_days_table():
     tables = [
-        coupa_jde.ACCOUNTS,
+        COUPA_JDE_ACCOUNTS,
         jde_coupa_orders.ACCOUNTS,
         jde_coupa_suppliers.PAYMENT_TERMS,
         *jde_bill.TABLES,

@@ -10,13 +10,13 @@ import jde_coupa_parts as jde_coupa
 import jde_coupa_parts as jde_coupa_pos
 import pytest
 from asset_runs import materialized
+from built_parts import built as built_parts
 from dagster import AssetKey, Failure
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint, tables_from
-from connector_assets.integrations.coupa_jde import accounts as coupa_jde
 from connector_assets.integrations.fusion_procurify import wiring as fusion_procurify
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_procurify import wiring as jde_procurify
@@ -29,6 +29,8 @@ from connector_resources.ledger import Ledger, shared_ledger
 from connector_resources.ledger.operator_actions import Operator
 
 CLERK = Operator("ann", "operator")
+COUPA_JDE = built_parts("coupa_jde")
+COUPA_JDE_ACCOUNTS = COUPA_JDE.mapping_table("account_map")
 
 
 @pytest.fixture(autouse=True)
@@ -41,14 +43,14 @@ DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy 
 TABLES = {  # spec -> the asset built from it
     jde_coupa.PAYMENT_TERMS: jde_coupa.jde_coupa_payment_terms_map,
     jde_coupa_pos.ACCOUNTS: jde_coupa_pos.jde_coupa_account_map,
-    coupa_jde.ACCOUNTS: coupa_jde.coupa_jde_account_map,
+    **dict(zip(COUPA_JDE.mapping_tables, COUPA_JDE.tables, strict=True)),
     **dict(zip(jde_bill.TABLES, jde_bill.jde_bill_mapping_tables, strict=True)),
     **dict(zip(procore_jde.TABLES, procore_jde.procore_jde_mapping_tables, strict=True)),
     **dict(zip(jde_procurify.TABLES, jde_procurify.jde_procurify_mapping_tables, strict=True)),
     **dict(zip(fusion_procurify.TABLES, fusion_procurify.fusion_procurify_mapping_tables, strict=True)),
 }
 GROUPS = {
-    coupa_jde.ACCOUNTS.asset: "coupa_jde",
+    COUPA_JDE_ACCOUNTS.asset: "coupa_jde",
     **{table.asset: "jde_bill" for table in jde_bill.TABLES},
     **{table.asset: "procore_jde" for table in procore_jde.TABLES},
     **{table.asset: "jde_procurify" for table in jde_procurify.TABLES},
@@ -116,26 +118,26 @@ def test_a_mapping_with_no_snapshot_fails_naming_the_asset_to_materialize(tmp_pa
     # The optional Coupa -> JDE table: unset and never saved it is empty, staged or not; once someone saved
     # a row, a run maps with what was staged, so an unstaged table is a Failure again.
     monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
-    assert coupa_jde.ACCOUNTS.snapshot(staging) == {}
+    assert COUPA_JDE_ACCOUNTS.snapshot(staging) == {}
     shared_ledger().change_mapping(
-        coupa_jde.ACCOUNTS.name, {"20-8150": "20.8150"}, by=CLERK, note="x", origin="test"
+        COUPA_JDE_ACCOUNTS.name, {"20-8150": "20.8150"}, by=CLERK, note="x", origin="test"
     )
     with pytest.raises(Failure, match="materialize coupa_jde/account_map"):
-        coupa_jde.ACCOUNTS.snapshot(staging)
-    coupa_jde.ACCOUNTS.stage(staging)
-    assert coupa_jde.ACCOUNTS.snapshot(staging) == {"20-8150": "20.8150"}
+        COUPA_JDE_ACCOUNTS.snapshot(staging)
+    COUPA_JDE_ACCOUNTS.stage(staging)
+    assert COUPA_JDE_ACCOUNTS.snapshot(staging) == {"20-8150": "20.8150"}
 
 
 def test_the_coupa_jde_table_has_no_sandbox_file_so_the_guard_has_nothing_to_refuse(tmp_path, monkeypatch):
     """The sandbox guard refuses a sandbox file once JDE or Coupa is real; the Coupa -> JDE table has none
     (unset it is empty and Coupa's segments are read as BU.OBJ.SUB), so a real Coupa stages it empty."""
-    assert coupa_jde.ACCOUNTS.sandbox_file is None
+    assert COUPA_JDE_ACCOUNTS.sandbox_file is None
     monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
     monkeypatch.setenv("ML_COUPA_URL", "https://acme.coupahost.com")
     with pytest.raises(ValueError, match="ML_JDE_COUPA_ACCOUNT_MAP is not set, and Coupa Core API"):
         jde_coupa_pos.ACCOUNTS.read()
     staging = StagingResource(base_dir=str(tmp_path))
-    meta = materialized([coupa_jde.coupa_jde_account_map], {"staging": staging})["coupa_jde/account_map"]
+    meta = materialized(COUPA_JDE.tables, {"staging": staging})["coupa_jde/account_map"]
     assert meta["rows"].value == 0 and "unset" in meta["imported_from"].value
 
 
@@ -145,9 +147,9 @@ def test_the_one_reader_checks_values_in_a_finance_users_words(tmp_path):
     with pytest.raises(
         ValueError, match="accounts.csv line 3: .*the JDE account must read BU.OBJ or BU.OBJ.SUB"
     ):
-        coupa_jde.ACCOUNTS.read(table)
+        COUPA_JDE_ACCOUNTS.read(table)
     table.write_text("coupa_account,jde_account\n20-8150,20.8150.abc\n", encoding="utf-8")
-    assert coupa_jde.ACCOUNTS.read(table) == {"20-8150": "20.8150.ABC"}
+    assert COUPA_JDE_ACCOUNTS.read(table) == {"20-8150": "20.8150.ABC"}
     table.write_text("jde_account,coupa\n1.6810,A\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing column"):
         jde_coupa_pos.ACCOUNTS.read(table)

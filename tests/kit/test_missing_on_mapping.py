@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from built_parts import built
 from dagster import DailyPartitionsDefinition, materialize
 from day_health_flow import Target, resources, thing_flow
 from given_replays import replays_of
 
+from connector_assets.components import CoupaJde
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.refused_share import judge_items
 from connector_assets.flows.replays import replay_handler
 from connector_assets.integrations.coupa_jde import invoices as coupa
 from connector_assets.integrations.coupa_jde.accounts import AccountMap
+from connector_assets.integrations.coupa_jde.own import Own
 from connector_assets.jde import missing_master
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.ledger import Ledger
@@ -34,6 +37,7 @@ from connector_resources.replay import replay_items
 pytestmark = pytest.mark.timeout(600)  # Dagster runs: load 15 too
 
 AT = datetime(2026, 3, 2, tzinfo=UTC)
+OWN = Own.of(CoupaJde())  # the default Coupa -> JDE instance
 # Two business units of one company, each with the chart's 8150 and 6110; 8150 has a subsidiary in unit 1.
 GL = GlAccounts(
     [
@@ -67,7 +71,7 @@ def _account(code: str) -> dict[str, str]:
 
 
 def mapped(record: dict[str, Any], an8: str | None = "4343", table: dict[str, str] | None = None):
-    return coupa.map_invoice(record, AT, GL, AccountMap(table or {}), an8)
+    return coupa.map_invoice(record, AT, GL, AccountMap(table or {}, OWN.accounts.name), an8, OWN)
 
 
 # -- which misses wait and which are refusals ---------------------------------------------------------------
@@ -246,11 +250,11 @@ def test_a_procurify_bill_on_an_account_not_set_up_yet_is_held_on_it_one_of_no_c
 def test_a_match_by_hand_releases_the_invoices_held_for_what_it_supplies(tmp_path: Path):
     from connector_assets.flows.manual_pairs import Found, Proposed
     from connector_assets.fusion.missing_sites import PAY_SITE, site_ident
-    from connector_assets.integrations.coupa_jde.manual_pairs import PAIRING as COUPA_PAIRING
     from connector_assets.integrations.fusion_procurify.manual_pairs import PAIRING as FUSION_PAIRING
 
     # Coupa -> JDE: the match's own dependency key is what the invoice is held on (``set_match`` releases it).
-    assert coupa.supplier_dependency("61") in COUPA_PAIRING.dependencies("61", "4343")
+    [coupa_pairing] = built("coupa_jde").pairings
+    assert coupa.supplier_dependency("coupa_jde", "61") in coupa_pairing.dependencies("61", "4343")
 
     # Procurify -> Fusion: the vendor's bills held on its old supplier's missing pay site are released, once;
     # another vendor's are left held.

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from built_parts import built
 from given_replays import replays_of
 from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.missing_holds import MissingHolds
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
 from connector_assets.jde import missing_master
 from connector_assets.jde.target_base import (
     JdeRefused,
@@ -33,6 +33,8 @@ from connector_resources.ledger import Ledger
 from connector_resources.missing_records import MissingRecord, is_missing_hold, kind_words, missing_of
 from connector_resources.replay import release_synced
 from connector_resources.replay_report import queue_report
+
+INVOICES_FLOW = built("coupa_jde").flow("invoices").spec
 
 pytestmark = pytest.mark.timeout(600)  # Dagster runs: load 15 too
 

@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 import requests
 from asset_runs import busy_day
+from built_parts import built
 from coupa_jde_world import changed_day, coupa_jde_world
 from dagster import DagsterInstance
 from ledger_entries import audit_ids
@@ -21,11 +22,11 @@ from preview_proofs import equip_for_previews, forget_xref, previewed_writing_no
 from request_log import logged_simulators
 
 import connector_assets.integrations.coupa_jde as package
-from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
+from connector_assets.integrations.coupa_jde.batch_keys import DEFAULT_BATCH_USER, BatchKey
 from connector_assets.preview.runner import run_flow
 
 INTEGRATION = "coupa_jde"
+INVOICES_FLOW = built(INTEGRATION).flow("invoices").spec
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,7 @@ def test_a_preview_writes_nothing_and_the_run_does_what_it_said(world, tmp_path)
     # and its payment then waits only for R04110ZA, like the new one's.
     pulled = {r.source_key: r for r in seen.rows if r.pull == "parent"}
     assert {r.flow for r in pulled.values()} == {"invoices"}, pulled
-    batch = BatchKey.for_invoice(str(old["id"])).target_id
+    batch = BatchKey.for_invoice(str(old["id"]), DEFAULT_BATCH_USER).target_id
     assert (pulled[str(old["id"])].verdict, pulled[str(old["id"])].target_id) == ("create", batch)
     [child] = [r for (flow, k), r in verdicts.items() if flow == "payments" and k.endswith(f":{old['id']}")]
     assert child.verdict == "hold" and "R04110ZA" in child.reason, child
@@ -134,7 +135,7 @@ def test_a_voucher_jde_holds_unrecorded_previews_as_adopted_and_the_written_one_
     seen = previewed_writing_nothing(world, INTEGRATION, day_of, day_of, tmp_path / "fit", flows=["invoices"])
     verdicts = seen.verdicts()
     adopted = verdicts[("invoices", str(lost["id"]))]
-    batch = BatchKey.for_invoice(str(lost["id"])).target_id
+    batch = BatchKey.for_invoice(str(lost["id"]), DEFAULT_BATCH_USER).target_id
     assert (adopted.verdict, adopted.target_id) == ("adopt", batch), adopted
     assert json.loads(adopted.matched_by)["Invoice_Number"] == "PV-200"  # the natural key that matched
     assert verdicts[("invoices", str(kept["id"]))].verdict == "unchanged"

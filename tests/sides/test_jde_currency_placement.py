@@ -13,13 +13,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from built_parts import built
 
+from connector_assets.components import CoupaJde
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, write_one
 from connector_assets.flows.records import Unchanged
 from connector_assets.integrations.coupa_jde import invoices as coupa
 from connector_assets.integrations.coupa_jde.accounts import AccountMap
-from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, VoucherPayments, map_payment
+from connector_assets.integrations.coupa_jde.own import Own
+from connector_assets.integrations.coupa_jde.payments import VoucherPayments, map_payment
 from connector_assets.jde import batch_bodies as bb
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.periods import CompanyCurrencyUnknown
@@ -30,6 +33,9 @@ from connector_sandbox.jde_ais.dates import compile_pattern
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "docs" / "jde_orchestrations"
 KEY = BatchKey("MLCOUPA", "CP7", "COUPA-INV-7")
+OWN, COUPA_JDE = Own.of(CoupaJde()), built("coupa_jde")  # the default Coupa -> JDE instance
+ACCOUNTS = AccountMap({}, OWN.accounts.name)
+PAYMENTS_FLOW = COUPA_JDE.flow("payments").spec
 
 
 CONTRACT = load_contracts(CONTRACTS)
@@ -216,7 +222,7 @@ def test_a_coupa_invoice_goes_in_its_currency_and_names_the_one_jde_order_its_li
     order = bb.OrderReference("00001", 4711, "OP")
     at = datetime(2026, 3, 2, tzinfo=UTC)
     record = coupa.map_invoice(
-        coupa_invoice("JPY", ("150000", "00001-4711-OP")), at, GL, AccountMap({}), "4343", order
+        coupa_invoice("JPY", ("150000", "00001-4711-OP")), at, GL, ACCOUNTS, "4343", OWN, order
     )
     assert isinstance(record, Mapped), record
     assert (
@@ -227,7 +233,7 @@ def test_a_coupa_invoice_goes_in_its_currency_and_names_the_one_jde_order_its_li
         4711,
         "OP",
     )
-    refused = coupa.map_invoice(coupa_invoice("JPY", ("1000.50", None)), at, GL, AccountMap({}), "4343")
+    refused = coupa.map_invoice(coupa_invoice("JPY", ("1000.50", None)), at, GL, ACCOUNTS, "4343", OWN)
     assert isinstance(refused, Rejected)
     assert refused.reason.startswith("invoice 7 (INV-7): amount 1000.50 on account 1.8150 has more decimals")
     assert "currency JPY has (0) (Coupa account 1-8150, line 1)" in refused.reason
@@ -241,7 +247,7 @@ def test_the_order_is_named_only_when_the_lines_bill_one_order_jde_to_coupa_crea
             return SimpleNamespace(target_id=known[key]) if key in known else None
 
     def order(*pos: str | None) -> bb.OrderReference | None:
-        return coupa.invoice_order(Ledger(), coupa_invoice("EUR", *((("1", po)) for po in pos)))
+        return coupa.invoice_order(Ledger(), coupa_invoice("EUR", *((("1", po)) for po in pos)), OWN)
 
     assert order("00001-4711-OP", "00001-4711-OP", None) == bb.OrderReference("00001", 4711, "OP")
     assert order("00001-4711-OP", "00001-4712-OP") is None  # several orders: none named
@@ -259,7 +265,7 @@ def test_a_coupa_pay_payment_is_in_its_invoices_currency_with_its_decimals():
              "currency": {"code": "JPY"}},
         ],
     }  # fmt: skip
-    good, fractional = list(map_payment(payment, datetime(2026, 3, 5, tzinfo=UTC)))
+    good, fractional = list(map_payment(payment, datetime(2026, 3, 5, tzinfo=UTC), OWN))
     assert isinstance(good, Mapped) and (good.body["Payment_Amount"], good.body["Currency_Code"]) == (
         "150000",
         "JPY",
@@ -297,10 +303,10 @@ def test_a_coupa_payment_recorded_before_payments_named_their_currency_is_skippe
             {"source-transaction-id": "7", "source-transaction-reference": "INV-7", "payment-total": "80"}
         ],
     }  # fmt: skip
-    [now] = map_payment(coupa_pay, datetime(2026, 1, 31, tzinfo=UTC))
+    [now] = map_payment(coupa_pay, datetime(2026, 1, 31, tzinfo=UTC), OWN)
     assert isinstance(now, Mapped) and now.body["Currency_Code"] == "USD"
     then = {  # exactly what the mapper sent before: no currency
-        **coupa.BatchKey.for_invoice("7").body(),
+        **OWN.batch_key("7").body(),
         "Payment_Amount": "80.00",
         "Payment_Date": "2026-01-31",
         "Payment_Reference": "COUPAPAY-55",

@@ -13,26 +13,15 @@ it; under any other it is ``<batch user>-<id>``, which no other batch user and n
 from __future__ import annotations
 
 from connector_assets.jde import targets
-from connector_resources import settings
 
-from .integration import setting
-
-BATCH_USER = setting("BATCH_USER")
-DEFAULT_TRANSACTION_HEAD = "COUPA-INV-"
-
-
-def batch_user() -> str:
-    """F0411Z1.EDUS: the integration user owning every batch this instance writes (its own per Coupa
-    tenant: invoice ids repeat across tenants, and the batch keys are made of them)."""
-    return settings.value(BATCH_USER)
+DEFAULT_BATCH_USER, DEFAULT_TRANSACTION_HEAD = "MLCOUPA", "COUPA-INV-"
 
 
 def transaction_number(user: str, invoice_id: str) -> str:
     """F0411Z1.EDTN of invoice ``invoice_id`` under batch user ``user`` (module docstring). Up to 22
     characters fit; a longer one (a 10-letter user and a 12-digit id) is refused by the voucher contract,
     naming the field."""
-    default = str(settings.registered(BATCH_USER).default)
-    head = DEFAULT_TRANSACTION_HEAD if user == default else f"{user}-"
+    head = DEFAULT_TRANSACTION_HEAD if user == DEFAULT_BATCH_USER else f"{user}-"
     return f"{head}{invoice_id}"
 
 
@@ -46,6 +35,5 @@ class BatchKey(targets.BatchKey):
     """The F0411Z1/F0911Z1 batch key of one Coupa invoice: the same on every attempt, by construction."""
 
     @classmethod
-    def for_invoice(cls, invoice_id: str) -> BatchKey:
-        user = batch_user()
+    def for_invoice(cls, invoice_id: str, user: str) -> BatchKey:
         return cls(user, f"CP{invoice_id}", transaction_number(user, invoice_id))

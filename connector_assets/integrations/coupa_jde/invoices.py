@@ -8,11 +8,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from dagster import AssetExecutionContext
 
-from connector_assets.coupa.documents import coupa_day, current_versions
+from connector_assets.coupa.documents import INVOICES, coupa_day, current_versions
 from connector_assets.coupa.targets import jde_order
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
@@ -32,7 +33,6 @@ from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.runtime.staging import StagingResource
 from connector_assets.saas.assets import saas_partitions
-from connector_resources import settings
 from connector_resources.coupa.errors import CoupaNotFoundError
 from connector_resources.held_outside import Kind, OutsideCheck, Said
 from connector_resources.ledger import Ledger, QueueItem, dependency_key
@@ -47,11 +47,11 @@ from connector_resources.refusals import (
 )
 from connector_resources.said import refusal_for, said
 
-from .accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
-from .batch_keys import BatchKey, voucher_remark
-from .coupa_side import INVOICES_SOURCE, PAIRED_SETTING, own_invoice_assets
-from .integration import INTEGRATION, ROUTE
+from .accounts import AccountMap
+from .batch_keys import voucher_remark
+from .integration import route
 from .marks import coupa_export_marks
+from .own import Own
 
 # Coupa's documented ERP export is exported=false with status approved (voided = a reversal): an invoice
 # another process already exported is never sent again by this one.
@@ -76,40 +76,28 @@ class VoucherBatches(targets.VoucherBatches):
     source_label = "Coupa"
 
 
-def jde_coupa_suppliers() -> tuple[str, str, str]:
-    """How the JDE -> Coupa instance on this tenant (``PAIRED_SETTING``) names its supplier pairs (read by
-    name: integrations never import each other)."""
-    return (settings.value(PAIRED_SETTING), "supplier", "coupa")
-
-
-def jde_coupa_orders() -> tuple[str, str, str]:
-    """How that instance names its purchase order pairs: source key = Coupa's po-number,
-    KCOO-DOCO-DCTO[-SFXO]."""
-    return (settings.value(PAIRED_SETTING), "purchase order", "JDE")
-
-
 SUPPLIER_ENTITY = "supplier"  # this integration's own: a Coupa supplier matched by hand with its JDE supplier
 NO_NUMBER = "has no JDE supplier number"
 
 
-def supplier_number(ledger: Ledger, supplier: Any) -> str | None:
+def supplier_number(ledger: Ledger, supplier: Any, own: Own) -> str | None:
     """The JDE address number of a Coupa supplier: a person's match first (``manual_pairs``: a supplier
     whose number is no address number), then the JDE -> Coupa supplier cross-reference (it knows which JDE
     supplier became this Coupa one), else the supplier's ``number`` when it is one. Read before the
     invoice is mapped, so the mapper itself reads nothing."""
     if not isinstance(supplier, dict) or supplier.get("id") is None:
         return None
-    matched = ledger.get_xref(INTEGRATION, SUPPLIER_ENTITY, "coupa", str(supplier["id"]), "JDE")
+    matched = ledger.get_xref(own.name, SUPPLIER_ENTITY, "coupa", str(supplier["id"]), "JDE")
     if matched is not None and matched.target_id:
         return matched.target_id
-    xref = ledger.find_xref_by_target(*jde_coupa_suppliers(), str(supplier["id"]))
+    xref = ledger.find_xref_by_target(*own.paired("supplier", "coupa"), str(supplier["id"]))
     if xref is not None:
         return xref.source_key
     number = str(supplier.get("number") or "").strip()
     return number if number.isdigit() and len(number) <= 8 else None
 
 
-def invoice_order(ledger: Ledger, invoice: dict[str, Any]) -> OrderReference | None:
+def invoice_order(ledger: Ledger, invoice: dict[str, Any], own: Own) -> OrderReference | None:
     """The JDE purchase order a Coupa invoice was raised against: the one order its lines bill
     (``po-number``) that the JDE -> Coupa flow created from JDE (its cross-reference holds it, written to
     Coupa). None when its lines bill no such order, or several (one voucher header holds one order). Read
@@ -121,7 +109,7 @@ def invoice_order(ledger: Ledger, invoice: dict[str, Any]) -> OrderReference | N
     }
     orders: set[OrderReference] = set()
     for number in numbers:
-        xref = ledger.get_xref(*jde_coupa_orders(), number, "coupa")
+        xref = ledger.get_xref(*own.paired("purchase order", "JDE"), number, "coupa")
         order = jde_order(number) if xref is not None and xref.target_id else None
         if order is not None:
             orders.add(OrderReference(*order))
@@ -160,7 +148,7 @@ def distribution(invoice: dict[str, Any], accounts: AccountMap) -> Distribution:
         amount = amounts.amount(line.get("total"))
         if account is None:
             sentence = f"{where}: Coupa account {code!r} has no JDE account (mapping table or segments)"
-            table = ACCOUNTS.name
+            table = accounts.name
             problems.append(
                 said(mapping_missing(sentence, table=table, what="Coupa account", value=str(code)))
             )
@@ -187,12 +175,12 @@ def distribution(invoice: dict[str, Any], accounts: AccountMap) -> Distribution:
     return Distribution(lines, problems, total, sign)
 
 
-def supplier_dependency(supplier_id: str) -> str:
-    """What an invoice of Coupa supplier ``supplier_id`` with no JDE number is held on: this integration's
-    supplier pair of it (``coupa_jde:supplier:coupa:<id>``), which a match by hand makes and releases
-    (``manual_pairs``), and ``supplier_appeared`` finds once JDE -> Coupa has synced the supplier (its
-    Coupa number then is the address number)."""
-    return dependency_key(INTEGRATION, SUPPLIER_ENTITY, "coupa", supplier_id)
+def supplier_dependency(integration: str, supplier_id: str) -> str:
+    """What an invoice of Coupa supplier ``supplier_id`` with no JDE number is held on: instance
+    ``integration``'s supplier pair of it (``coupa_jde:supplier:coupa:<id>``), which a match by hand makes
+    and releases (``manual_pairs``), and ``supplier_appeared`` finds once JDE -> Coupa has synced the
+    supplier (its Coupa number then is the address number)."""
+    return dependency_key(integration, SUPPLIER_ENTITY, "coupa", supplier_id)
 
 
 @dataclass(frozen=True)
@@ -239,6 +227,7 @@ def map_invoice(
     gl: GlAccounts,
     accounts: AccountMap,
     an8: str | None,
+    own: Own,
     order: OrderReference | None = None,
 ) -> Mapped | Rejected:
     """One approved Coupa invoice -> the ML_CreateVoucherBatch inputs, or the reason it cannot be one;
@@ -262,7 +251,7 @@ def map_invoice(
         if isinstance(supplier, dict) and str(supplier.get("id") or "").isdigit():
             supplier_id = str(supplier["id"])
             until = f"Coupa supplier {supplier_id} has a JDE supplier (synced, numbered or matched by hand)"
-            waits.append(Waits(supplier_dependency(supplier_id), lacks, until))
+            waits.append(Waits(supplier_dependency(own.name, supplier_id), lacks, until))
         else:
             problems.append(said(source_invalid(lacks, field="supplier")))
     planned = distribution(invoice, accounts)
@@ -315,7 +304,7 @@ def map_invoice(
         why = held_words(label, waits)
         first = waits[0].refusal
         return Rejected.held_for(invoice_id, waits[0].key, why, Refusal(first.kind, why, first.params))
-    key = BatchKey.for_invoice(invoice_id)
+    key = own.batch_key(invoice_id)
     company = companies.pop()
     body = voucher_batch_body(
         key,
@@ -343,36 +332,26 @@ def map_invoice(
     )
 
 
-def map_invoices(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's approved invoices (poll + inbox, latest version each) as voucher batches."""
-    ledger: Ledger = context.resources.ledger.get()
-    staging: StagingResource = context.resources.staging
-    documents = collect_documents(context, partition, INVOICES_SOURCE, INVOICES_FLOW)
-    if not documents.current:
-        return
-    records = _invoice_records(staging, ledger, documents.current, ACCOUNTS.snapshot(staging))
-    yield from never_written_settled(
-        INVOICES_FLOW, ledger, records, run_id=context.run.run_id, partition=partition
-    )
+Records = Iterator[Mapped | Rejected | NeverWritten]  # the mapper's, NeverWritten settled before the write
 
 
 def _invoice_records(
-    staging: StagingResource, ledger: Ledger, versions: list[Version], table: Mapping[str, str]
-) -> Iterator[Mapped | Rejected | NeverWritten]:
+    own: Own, staging: StagingResource, ledger: Ledger, versions: list[Version], table: Mapping[str, str]
+) -> Records:
     """``versions`` mapped with the account table ``table`` (the staged snapshot, or today's for a replay)."""
     gl = GlAccounts.load(staging)
-    accounts = AccountMap(table)
+    accounts = AccountMap(table, own.accounts.name)
     for version in versions:
         invoice = version.record
         status = str(invoice.get("status") or "")
-        xref = ledger.get_xref(INTEGRATION, "invoice", "coupa", version.document_id, "JDE")
+        xref = ledger.get_xref(own.name, "invoice", "coupa", version.document_id, "JDE")
         ours = xref is not None and bool(xref.target_id)
         # Exported by this integration (our mark) still goes through: unchanged it is skipped, changed it
         # is queued for a person. Exported by anyone else it is theirs.
         if status in READY_INVOICE_STATUSES and (ours or not invoice.get("exported")):
-            an8 = supplier_number(ledger, invoice.get("supplier"))
-            order = invoice_order(ledger, invoice)
-            yield map_invoice(invoice, version.updated_at, gl, accounts, an8, order)
+            an8 = supplier_number(ledger, invoice.get("supplier"), own)
+            order = invoice_order(ledger, invoice, own)
+            yield map_invoice(invoice, version.updated_at, gl, accounts, an8, own, order)
         elif status in READY_INVOICE_STATUSES:
             yield NeverWritten(
                 version.document_id,
@@ -388,40 +367,55 @@ def _invoice_records(
             yield Rejected.of(version.document_id, Refusal("conflict", sentence, {"system": "JDE"}))
 
 
-def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named invoices read from Coupa again and mapped with today's tables (replay): the account file
-    is staged afresh first, so a fixed table takes effect."""
-    resources = context.resources
-    table = ACCOUNTS.restage(resources.staging)
-    versions = current_versions(resources.coupa, "invoices", keys)
-    ledger = resources.ledger.get()
-    records = _invoice_records(resources.staging, ledger, versions, table)
-    yield from never_written_settled(INVOICES_FLOW, ledger, records)
+def invoices_flow(own: Own) -> Flow:
+    """``own``'s invoices flow, read after the staged invoices and account master; its replay's own sweep
+    releases the invoices held for their supplier's JDE number."""
 
+    def map_invoices(context: AssetExecutionContext, partition: str | None) -> Records:
+        """The partition's approved invoices (poll + inbox, latest version each) as voucher batches."""
+        ledger: Ledger = context.resources.ledger.get()
+        staging: StagingResource = context.resources.staging
+        current = collect_documents(context, partition, source, spec).current
+        if not current:
+            return
+        mapped = _invoice_records(own, staging, ledger, current, own.accounts.snapshot(staging))
+        yield from never_written_settled(spec, ledger, mapped, run_id=context.run.run_id, partition=partition)
 
-INVOICES_FLOW = ROUTE.flow(
-    "invoices",
-    "invoice",
-    JdeVoucherRecord,
-    map_invoices,
-    remap_invoices,
-    VoucherBatches,
-    # beside the staged invoices and account master (upstream)
-    reads={"JDE": (VoucherBatches.batch_table, *targets.PERIOD_TABLES)},
-    writes={"coupa": ("invoices",)},  # the export mark, beside the target's voucher batches
-)
+    def remap_invoices(context: Any, keys: list[str]) -> Records:
+        """The named invoices read from Coupa again and mapped with today's tables (replay): the account
+        file is staged afresh first, so a fixed table takes effect."""
+        resources = context.resources
+        table = own.accounts.restage(resources.staging)
+        versions = current_versions(resources.coupa, "invoices", keys)
+        ledger = resources.ledger.get()
+        mapped = _invoice_records(own, resources.staging, ledger, versions, table)
+        yield from never_written_settled(spec, ledger, mapped)
 
-invoice_assets = [
-    *own_invoice_assets,  # an instance on a Coupa tenant of its own stages its invoices in its runs
-    *build_flow_assets(
-        INVOICES_FLOW,
-        inbox=INVOICES_SOURCE,
-        partitions_def=saas_partitions,
-        upstream=[GL_ACCOUNTS.asset, ACCOUNT_MAP_ASSET],
-        resource_keys={"jde"},
-    ),
-    coupa_export_marks(ExportMark(INVOICES_FLOW, "invoices")),
-]
+    source = own.coupa.source(INVOICES)
+    spec = route(own.it).flow(
+        "invoices",
+        "invoice",
+        JdeVoucherRecord,
+        map_invoices,
+        remap_invoices,
+        VoucherBatches,
+        # beside the staged invoices and account master (upstream)
+        reads={"JDE": (VoucherBatches.batch_table, *targets.PERIOD_TABLES)},
+        writes={"coupa": ("invoices",)},  # the export mark, beside the target's voucher batches
+    )
+    assets = [
+        *own.coupa.assets(INVOICES.asset),  # an instance on a Coupa tenant of its own stages its invoices
+        *build_flow_assets(
+            spec,
+            inbox=source,
+            partitions_def=saas_partitions,
+            upstream=[GL_ACCOUNTS.asset, own.accounts.asset],
+            resource_keys={"jde"},
+        ),
+        coupa_export_marks(ExportMark(spec, "invoices")),
+    ]
+    replay = coupa_replay(VoucherBatches.for_replay, partial(supplier_checks, own.name))
+    return Flow(spec, assets, replay=replay, inbox=source)
 
 
 def supplier_appeared(coupa: Any, supplier_ids: list[str]) -> dict[str, str]:
@@ -440,20 +434,20 @@ def supplier_appeared(coupa: Any, supplier_ids: list[str]) -> dict[str, str]:
     return ready
 
 
-def supplier_checks(resources: Resources) -> dict[Kind, OutsideCheck]:
-    """The sweep releasing the invoices held for their supplier's JDE number once Coupa shows it
-    (``supplier_appeared``, on the replay's Coupa: ``resources()["coupa"]``, today's settings' when the
-    replay has none); a match by hand releases them itself (``manual_pairs``)."""
+def supplier_checks(integration: str, resources: Resources) -> dict[Kind, OutsideCheck]:
+    """Instance ``integration``'s sweep releasing the invoices held for their supplier's JDE number once
+    Coupa shows it (``supplier_appeared``, on the replay's Coupa: ``resources()["coupa"]``, today's
+    settings' when the replay has none); a match by hand releases them itself (``manual_pairs``)."""
 
     def check(ids: list[str]) -> dict[str, str]:
-        coupa = resources().get("coupa") or resources_from_settings(("coupa",), instance=INTEGRATION)["coupa"]
+        coupa = resources().get("coupa") or resources_from_settings(("coupa",), instance=integration)["coupa"]
         return supplier_appeared(coupa, ids)
 
     said = (
         "wait for their Coupa supplier's JDE supplier: sync it from JDE (suppliers flow), set its Coupa "
         "number to the JDE address number, or match it by hand; a replay or run after that sends them once"
     )
-    return {(INTEGRATION, SUPPLIER_ENTITY, "coupa"): Said(check, said)}
+    return {(integration, SUPPLIER_ENTITY, "coupa"): Said(check, said)}
 
 
 def newer_in_coupa(spec: FlowSpec, item: QueueItem, ledger: Ledger) -> str:
@@ -471,8 +465,3 @@ def coupa_replay(target: ReplayTarget, sweep: OutsideChecks) -> Replay:
     the queued payload is written unless Coupa has a newer version. Sweeps: every JDE flow's
     (``JDE_CHECKS``), then the flow's own ``sweep``."""
     return Replay(target, outside=(*JDE_CHECKS, sweep), source="coupa", superseded=newer_in_coupa)
-
-
-# The flow's own sweep releases the invoices held for their supplier's JDE number.
-REPLAY = coupa_replay(VoucherBatches.for_replay, supplier_checks)
-FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY, inbox=INVOICES_SOURCE)

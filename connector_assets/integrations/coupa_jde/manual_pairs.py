@@ -3,9 +3,11 @@ is (Coupa id -> AN8), which ``invoices.supplier_number`` asks first. What a matc
 docs/integrations/coupa_jde.md, "The flows" (invoices).
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.coupa.manual_pair_sides import supplier_side as coupa_supplier
+from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.manual_pairs import (
     SOURCE,
     ManualPairing,
@@ -16,13 +18,8 @@ from connector_assets.flows.manual_pairs import (
 )
 from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
 
-from .integration import INTEGRATION
-from .invoices import (
-    COUPA_SUPPLIER,
-    INVOICES_FLOW,
-    SUPPLIER_ENTITY,
-    jde_coupa_suppliers,
-)
+from .invoices import COUPA_SUPPLIER, SUPPLIER_ENTITY
+from .own import Own
 
 
 def _coupa_supplier(item: Any) -> str:
@@ -31,19 +28,23 @@ def _coupa_supplier(item: Any) -> str:
     return str((getattr(item, "params", None) or {}).get(COUPA_SUPPLIER) or "")
 
 
+@dataclass(frozen=True, eq=False)
 class InvoiceSupplierRules(PairingRules):
-    """JDE -> Coupa's pair stands; the refused invoices a match answers are due at once."""
+    """JDE -> Coupa's pair stands; the refused invoices of ``own``'s ``invoices`` a match answers are due."""
+
+    own: Own
+    invoices: FlowSpec
 
     def check(self, match: Proposed, *, conn: Any) -> None:
-        source, target = match.source, match.target
-        theirs = match.ledger.find_xref_by_target(*jde_coupa_suppliers(), source.key, conn=conn)
+        source, target, paired = match.source, match.target, self.own.paired("supplier", "coupa")
+        theirs = match.ledger.find_xref_by_target(*paired, source.key, conn=conn)
         if theirs is not None and theirs.source_key != target.key:
             raise MatchRefused(
                 f"{source.label} = {target.label} not stored: JDE -> Coupa's suppliers flow made (or "
                 f"adopted) this Coupa supplier for JDE supplier {theirs.source_key}, and its invoices go to "
                 "that one; "
                 f"if that pair is wrong, correct it there (ml-connector xref set --integration "
-                f"{jde_coupa_suppliers()[0]})"
+                f"{paired[0]})"
             )
 
     def named_in(self, pairing: ManualPairing, item: Any) -> tuple[str, str] | None:
@@ -55,21 +56,22 @@ class InvoiceSupplierRules(PairingRules):
         refused = [
             item
             for item in ledger.open_items(
-                integration=INTEGRATION, flow=INVOICES_FLOW.name, status="failed", limit=100_000, conn=conn
+                integration=self.own.name, flow=self.invoices.name, status="failed", limit=100_000, conn=conn
             )
             if _coupa_supplier(item) == match.source.key
         ]
         return due_now(ledger, refused, f"due now: {because}", run_id=run_id, conn=conn)
 
 
-PAIRING = ManualPairing(
-    integration=INTEGRATION,
-    entity=SUPPLIER_ENTITY,
-    source=coupa_supplier("coupa"),
-    target=jde_supplier("JDE"),
-    about="A Coupa supplier whose number is not its JDE address number, and which JDE -> Coupa did not make: "
-    "its invoices are held until it is matched with its JDE supplier.",
-    flow_words={SUPPLIER_ENTITY: "invoices flow"},
-    rules=InvoiceSupplierRules(),
-)
-PAIRINGS = (PAIRING,)
+def supplier_pairing(own: Own, invoices: FlowSpec) -> ManualPairing:
+    """``own``'s pairing of a Coupa supplier with its JDE supplier, for its ``invoices`` flow."""
+    return ManualPairing(
+        integration=own.name,
+        entity=SUPPLIER_ENTITY,
+        source=coupa_supplier("coupa"),
+        target=jde_supplier("JDE"),
+        about="A Coupa supplier whose number is not its JDE address number, and which JDE -> Coupa did not "
+        "make: its invoices are held until it is matched with its JDE supplier.",
+        flow_words={SUPPLIER_ENTITY: "invoices flow"},
+        rules=InvoiceSupplierRules(own, invoices),
+    )

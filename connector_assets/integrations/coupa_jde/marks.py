@@ -8,16 +8,14 @@ from dagster import AssetsDefinition
 from connector_assets.flows.export_marks import ExportMark, build_export_marks
 from connector_assets.saas.assets import saas_partitions
 
-from .integration import INTEGRATION
-
 
 def coupa_export_marks(mark: ExportMark) -> AssetsDefinition:
-    """The flow's export marks asset, in this integration's group."""
+    """The flow's export marks asset, in its instance's group."""
     return build_export_marks(
         mark,
         partitions_def=saas_partitions,
         open_source=lambda context: context.resources.coupa.session(flow="polling"),
         source_resource="coupa",
-        group=INTEGRATION,
+        group=mark.spec.integration,
         kinds={"coupa"},
     )

@@ -11,11 +11,11 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
-from connector_assets.coupa.documents import coupa_day, current_versions
+from connector_assets.coupa.documents import PAYMENTS, coupa_day, current_versions
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.export_marks import ExportMark
 from connector_assets.flows.record_models import matching, record_model
@@ -24,14 +24,14 @@ from connector_assets.jde.batch_bodies import payment_inputs
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.saas.assets import saas_partitions
-from connector_resources.ledger import Ledger
+from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.refusals import refused, source_invalid
 
-from .batch_keys import BatchKey, voucher_remark
-from .coupa_side import PAYMENTS_SOURCE, own_payment_assets
-from .integration import INTEGRATION, ROUTE
-from .invoices import INVOICES_FLOW, coupa_replay
+from .batch_keys import voucher_remark
+from .integration import route
+from .invoices import coupa_replay
 from .marks import coupa_export_marks
+from .own import Own
 
 # Coupa's documented ERP export of Coupa Pay starts at payment_initiated: the money is committed from then
 # on. completed_with_errors is not recorded (nor reversed: that stays a person's decision in JDE).
@@ -51,7 +51,7 @@ class VoucherPayments(targets.VoucherPayments):
     source_label = "Coupa"
 
 
-def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mapped | Rejected]:
+def map_payment(payment: dict[str, Any], updated_at: datetime, own: Own) -> Iterator[Mapped | Rejected]:
     """One Coupa Pay payment -> one payment per invoice it settles (its ``payment-details``)."""
     payment_id = str(payment["id"])
     reference = f"COUPAPAY-{payment_id}"
@@ -92,7 +92,7 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
             )
             yield Rejected.of(key, source_invalid(sentence, field="payment-total", value=str(amount)))
             continue
-        batch = BatchKey.for_invoice(invoice_id)
+        batch = own.batch_key(invoice_id)
         inputs = payment_inputs(amount, currency=currency, paid_on=paid_on, reference=reference)
         # What the invoice's voucher carries in F0411, to find it by once JDE purged the batch rows.
         marks = {"Voucher_Remark": voucher_remark(invoice_id)}
@@ -110,7 +110,7 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
                 "coupa_updated_at": version_text(updated_at),
             },
             natural_key={"Payment_Reference": reference, "invoice_id": invoice_id},
-            depends_on=INVOICES_FLOW.dependency_key(invoice_id),
+            depends_on=dependency_key(own.name, "invoice", "coupa", invoice_id),  # the invoices flow's record
         )
 
 
@@ -138,27 +138,15 @@ def _not_a_payment(payment_id: str, invoice_id: str, detail: dict[str, Any], amo
     )
 
 
-def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's Coupa Pay payments (poll + inbox, latest version each) that committed money."""
-    documents = collect_documents(context, partition, PAYMENTS_SOURCE, PAYMENTS_FLOW)
-    yield from _payment_records(context.resources.ledger.get(), documents.current)
-
-
-def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named payments (``payment:invoice``) read from Coupa again and mapped (replay)."""
-    versions = current_versions(context.resources.coupa, "payments", [k.split(":", 1)[0] for k in keys])
-    yield from _payment_records(context.resources.ledger.get(), versions)
-
-
-def _payment_records(ledger: Ledger, versions: list[Version]) -> Iterator[Mapped | Rejected]:
+def _payment_records(ledger: Ledger, versions: list[Version], own: Own) -> Iterator[Mapped | Rejected]:
     for version in versions:
         payment = version.record
         if str(payment.get("status") or "") not in READY_PAYMENT_STATUSES:
             continue
-        records = list(map_payment(payment, version.updated_at))
+        records = list(map_payment(payment, version.updated_at, own))
         # As for invoices: exported by our own mark still goes through (skipped unless changed).
         ours = any(
-            (x := ledger.get_xref(INTEGRATION, "payment", "coupa", r.source_key, "JDE")) and x.target_id
+            (x := ledger.get_xref(own.name, "payment", "coupa", r.source_key, "JDE")) and x.target_id
             for r in records
         )
         if ours or not payment.get("exported"):
@@ -175,43 +163,52 @@ def payment_records(session: Any, payment_id: str) -> set[str]:
     }
 
 
-PAYMENTS_FLOW = ROUTE.flow(
-    "payments",
-    "payment",
-    JdePaymentRecord,
-    map_payments,
-    remap_payments,
-    VoucherPayments,
-    # F0414: a payment JDE already holds, recognised by reading (``jde.payment_repeats``)
-    reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.PAYMENT_TABLE, *targets.PERIOD_TABLES)},
-    writes={"coupa": ("payments",)},  # the export mark, beside the target's payments
-)
+def payments_flow(own: Own, invoices: FlowSpec) -> Flow:
+    """``own``'s payments flow, after the staged payments and the ``invoices`` flow's write (a payment and
+    its invoice arriving together are both written in one run); replayed as the invoices are, the payments
+    held for their invoice's voucher (R04110ZA), a closed period or a JDE record released on the replay's."""
 
-# The flow's steps after the staged payments and the invoices' write (a payment and its invoice arriving
-# together are both written in one run), then the export marks.
-payment_assets = [
-    *own_payment_assets,  # an instance on a Coupa tenant of its own stages its payments in its runs
-    *build_flow_assets(
-        PAYMENTS_FLOW,
-        inbox=PAYMENTS_SOURCE,
-        partitions_def=saas_partitions,
-        upstream=[INVOICES_FLOW.key("written")],
-        resource_keys={"jde"},
-        # an invoice approved before the first day's window (Coupa Pay pays it later) is pulled by this step
-        parents=[INVOICES_FLOW],
-    ),
-    coupa_export_marks(
-        ExportMark(
-            PAYMENTS_FLOW,
-            "payments",
-            document_of=lambda source_key: source_key.split(":", 1)[0],
-            records_of=payment_records,
-        )
-    ),
-]
+    def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The partition's Coupa Pay payments (poll + inbox, latest version each) that committed money."""
+        documents = collect_documents(context, partition, source, spec)
+        yield from _payment_records(context.resources.ledger.get(), documents.current, own)
 
-# Replayed as the invoices are (read from Coupa again, or the queued payload given JDE alone). Payments held
-# until R04110ZA has made their invoice's batch a voucher, on a closed JDE period or for a record JDE lacks
-# are released on the JDE the replays write with.
-REPLAY = coupa_replay(VoucherPayments.for_replay, unprocessed_checks)
-FLOW = Flow(PAYMENTS_FLOW, payment_assets, replay=REPLAY, inbox=PAYMENTS_SOURCE)
+    def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named payments (``payment:invoice``) read from Coupa again and mapped (replay)."""
+        versions = current_versions(context.resources.coupa, "payments", [k.split(":", 1)[0] for k in keys])
+        yield from _payment_records(context.resources.ledger.get(), versions, own)
+
+    source = own.coupa.source(PAYMENTS)
+    spec = route(own.it).flow(
+        "payments",
+        "payment",
+        JdePaymentRecord,
+        map_payments,
+        remap_payments,
+        VoucherPayments,
+        # F0414: a payment JDE already holds, recognised by reading (``jde.payment_repeats``)
+        reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.PAYMENT_TABLE, *targets.PERIOD_TABLES)},
+        writes={"coupa": ("payments",)},  # the export mark, beside the target's payments
+    )
+    assets = [
+        *own.coupa.assets(PAYMENTS.asset),  # an instance on a Coupa tenant of its own stages its payments
+        *build_flow_assets(
+            spec,
+            inbox=source,
+            partitions_def=saas_partitions,
+            upstream=[invoices.key("written")],
+            resource_keys={"jde"},
+            # an invoice approved before the first day's window (Coupa Pay pays it later) is pulled here
+            parents=[invoices],
+        ),
+        coupa_export_marks(
+            ExportMark(
+                spec,
+                "payments",
+                document_of=lambda source_key: source_key.split(":", 1)[0],
+                records_of=payment_records,
+            )
+        ),
+    ]
+    replay = coupa_replay(VoucherPayments.for_replay, unprocessed_checks)
+    return Flow(spec, assets, replay=replay, inbox=source)

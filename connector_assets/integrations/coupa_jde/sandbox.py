@@ -13,10 +13,11 @@ import click
 from connector_assets.flows.mapping_tables import ROOT
 from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, export_unless_set
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
+from connector_resources.setting_declarations import integration_variable
 
-from .accounts import ACCOUNT_MAP_ENV
-
-SANDBOX_DEFAULTS = {ACCOUNT_MAP_ENV: str(ROOT / "mappings" / "sandbox" / "coupa_jde_accounts.csv")}
+# For the instance make dev runs: the package's default one, named after the package.
+ACCOUNT_MAP = integration_variable((__package__ or __name__).rpartition(".")[2], "ACCOUNT_MAP")
+SANDBOX_DEFAULTS = {ACCOUNT_MAP: str(ROOT / "mappings" / "sandbox" / "coupa_jde_accounts.csv")}
 
 
 def number_coupa_suppliers_from_jde(coupa_root: str, jde_root: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import requests
+from built_parts import built
 from coupa_jde_world import coupa_jde_world
 from dagster import materialize
 from instances import instance_for_test
@@ -29,9 +30,7 @@ from reconcile_rows import difference_rows, sentences_name_both
 from sandbox_hands import set_coupa_clock
 
 from connector_assets.flows.reconciliation import money
-from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
-from connector_assets.integrations.coupa_jde.reconcile.assets import reconciliation_assets
-from connector_assets.integrations.coupa_jde.wiring import coupa_jde_assets
+from connector_assets.integrations.coupa_jde.batch_keys import DEFAULT_BATCH_USER, BatchKey
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 
@@ -39,7 +38,8 @@ pytestmark = pytest.mark.timeout(900)  # whole days run and reconciled: load 15 
 
 INVOICES = ("coupa/invoices", "coupa_jde/invoices_mapped", "coupa_jde/invoices_written")
 PAYMENTS = ("coupa/payments", "coupa_jde/payments_mapped", "coupa_jde/payments_written")
-EVERY = [*saas_assets, *jde_assets, *coupa_jde_assets, *reconciliation_assets]
+PARTS = built("coupa_jde")  # the default instance's
+EVERY = [*saas_assets, *jde_assets, *PARTS.own_assets()]
 
 
 def _run(world: Any, *names: str, partition: str | None) -> None:
@@ -51,9 +51,7 @@ def _run(world: Any, *names: str, partition: str | None) -> None:
 
 def _reconcile(world: Any, day: str) -> tuple[Any, dict[str, Any]]:
     with instance_for_test() as instance:
-        result = materialize(
-            reconciliation_assets, resources=world.resources, instance=instance, partition_key=day
-        )
+        result = materialize(PARTS.assets, resources=world.resources, instance=instance, partition_key=day)
     assert result.success
     [check] = result.get_asset_check_evaluations()
     [event] = result.get_asset_materialization_events()
@@ -79,7 +77,7 @@ def _process_vouchers(world: Any) -> None:
 
 def _batch(world: Any, invoice_id: int) -> dict:
     """The F0411Z1 pay item JDE holds for a Coupa invoice (its voucher's KCO / DOC once processed)."""
-    key = BatchKey.for_invoice(str(invoice_id))
+    key = BatchKey.for_invoice(str(invoice_id), DEFAULT_BATCH_USER)
     where = {"EDUS": key.user, "EDBT": key.batch, "EDTN": key.transaction}
     [row] = requests.get(f"{world.jde_root}/sandbox/rows/F0411Z1", params=where, timeout=10).json()["rows"]
     return row
@@ -181,7 +179,7 @@ def planted(synced):
         jde.orchestrate(  # a batch keyed under the flow's marking, for an invoice Coupa does not have
             "ML_CreateVoucherBatch",
             {
-                **BatchKey.for_invoice("999999").body(),
+                **BatchKey.for_invoice("999999", DEFAULT_BATCH_USER).body(),
                 "Company": company,
                 "Supplier": int(voucher["AN8"]),
                 "Invoice_Number": "JDE-ONLY-1",

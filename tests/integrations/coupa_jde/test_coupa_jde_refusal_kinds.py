@@ -5,12 +5,17 @@ makes due)."""
 
 from datetime import UTC, datetime
 
+from connector_assets.components import CoupaJde
 from connector_assets.flows.core import Rejected
-from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
+from connector_assets.integrations.coupa_jde.accounts import AccountMap
 from connector_assets.integrations.coupa_jde.invoices import COUPA_SUPPLIER, distribution, map_invoice
+from connector_assets.integrations.coupa_jde.own import Own
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.mapping_gaps import mapping_gaps
 from connector_resources.said import refusal_for
+
+OWN = Own.of(CoupaJde())  # the default Coupa -> JDE instance
+AT, TABLE = datetime(2026, 3, 2, tzinfo=UTC), OWN.accounts.name
 
 
 def _invoice(**fields: object) -> dict:
@@ -20,13 +25,13 @@ def _invoice(**fields: object) -> dict:
 
 
 def test_a_coupa_account_with_no_jde_account_is_a_missing_row_of_the_account_table():
-    planned = distribution(_invoice(), AccountMap({}))
+    planned = distribution(_invoice(), AccountMap({}, TABLE))
     refusal = refusal_for("invoice 7001: " + "; ".join(planned.problems), planned.problems, rule="x")
     assert refusal.kind == "mapping_missing" and refusal.attention == "person"
-    assert refusal.params == {"table": ACCOUNTS.name, "what": "Coupa account", "value": "OPS-X"}
-    assert refusal.group == f"mapping_missing · {ACCOUNTS.name}"
+    assert refusal.params == {"table": "coupa_jde/account_map", "what": "Coupa account", "value": "OPS-X"}
+    assert refusal.group == f"mapping_missing · {TABLE}"
     assert [(g.what, g.value, g.table) for g in mapping_gaps(refusal.group, refusal.params)] == [
-        ("Coupa account", "OPS-X", ACCOUNTS.name)
+        ("Coupa account", "OPS-X", TABLE)
     ]
 
 
@@ -34,7 +39,7 @@ def test_two_unmapped_codes_on_one_invoice_name_both_values_and_the_supplier_it_
     second = {"line-num": 2, "total": "0.00", "account": {"code": "OPS-Y"}}
     invoice = _invoice(supplier={"id": 61, "name": "Acme"})
     invoice["invoice-lines"] = [*invoice["invoice-lines"], second]
-    refused = map_invoice(invoice, datetime(2026, 3, 2, tzinfo=UTC), GlAccounts([]), AccountMap({}), None)
+    refused = map_invoice(invoice, AT, GlAccounts([]), AccountMap({}, TABLE), None, OWN)
     assert isinstance(refused, Rejected) and refused.held_on is None and refused.refusal is not None
     assert refused.refusal.kind == "mapping_missing"
     assert refused.refusal.params["value"] == ["OPS-X", "OPS-Y"]
@@ -43,9 +48,9 @@ def test_two_unmapped_codes_on_one_invoice_name_both_values_and_the_supplier_it_
 
 
 def test_an_invoice_whose_supplier_has_no_jde_number_alone_waits_for_that_pair():
-    accounts = AccountMap({"OPS-X": "20.8150"})
+    accounts = AccountMap({"OPS-X": "20.8150"}, TABLE)
     gl = GlAccounts([{"MCU": "20", "OBJ": "8150", "SUB": "", "CO": "00001", "PEC": ""}])
-    held = map_invoice(_invoice(supplier={"id": 61}), datetime(2026, 3, 2, tzinfo=UTC), gl, accounts, None)
+    held = map_invoice(_invoice(supplier={"id": 61}), AT, gl, accounts, None, OWN)
     assert isinstance(held, Rejected) and held.held_on == "coupa_jde:supplier:coupa:61"
     assert held.refusal is not None and held.refusal.kind == "waits_for_record"
     assert held.refusal.params["waits_for"] == held.held_on and held.refusal.attention == "flows"

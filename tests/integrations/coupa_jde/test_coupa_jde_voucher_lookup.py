@@ -9,10 +9,14 @@ from typing import Any
 
 import pytest
 
+from connector_assets.components import CoupaJde
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
+from connector_assets.integrations.coupa_jde.batch_keys import DEFAULT_BATCH_USER, BatchKey
+from connector_assets.integrations.coupa_jde.own import Own
 from connector_assets.integrations.coupa_jde.payments import VoucherPayments
 from connector_assets.jde.targets import VoucherBatches, VoucherChanged, VoucherNotReady
+
+OWN = Own.of(CoupaJde())  # the default Coupa -> JDE instance
 
 
 class Session:
@@ -28,7 +32,7 @@ class Session:
 
 
 def _payment(invoice_id: str = "77") -> Mapped:
-    batch = BatchKey.for_invoice(invoice_id)
+    batch = OWN.batch_key(invoice_id)
     return Mapped(
         source_key=f"9:{invoice_id}",
         body={
@@ -132,8 +136,10 @@ def test_the_coupa_payment_carries_its_vouchers_marks():
             {"source-transaction-id": "77", "source-transaction-reference": "INV-9", "payment-total": "10.00"}
         ],
     }
-    (record,) = map_payment(payment, datetime(2025, 3, 1, tzinfo=UTC))
+    (record,) = map_payment(payment, datetime(2025, 3, 1, tzinfo=UTC), OWN)
     assert record.body["Voucher_Remark"] == "Coupa invoice 77"
+    # Under the setting's default batch user, the transaction number every deployment has written.
+    assert BatchKey.of_body(record.body) == BatchKey(DEFAULT_BATCH_USER, "CP77", "COUPA-INV-77")
     assert record.body["Voucher_Invoice_Number"] == "INV-9"
 
 
@@ -141,7 +147,7 @@ def test_the_coupa_payment_carries_its_vouchers_marks():
 
 
 def _voucher_record(invoice_id: str = "77") -> Mapped:
-    batch = BatchKey.for_invoice(invoice_id)
+    batch = OWN.batch_key(invoice_id)
     body = {**batch.body(), "Company": "00001", "Supplier": 4343, "Invoice_Number": "INV-9"}
     return Mapped(invoice_id, {**body, "Remark": f"Coupa invoice {invoice_id}"}, {})
 

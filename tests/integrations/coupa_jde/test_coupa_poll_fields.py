@@ -23,16 +23,19 @@ from coupa_support import coupa, start_box
 from field_reads import WHOLE, Recorder, field_paths
 from sandbox.serving import served
 
+from connector_assets.components import CoupaJde
 from connector_assets.coupa.documents import INVOICES, PAYMENTS, coupa_time, current_versions
 from connector_assets.coupa.poll_fields import POLL_FIELDS
 from connector_assets.coupa.sources import _Polled
 from connector_assets.flows.documents import Version
 from connector_assets.integrations.coupa_jde import invoices, payments
 from connector_assets.integrations.coupa_jde.accounts import AccountMap
+from connector_assets.integrations.coupa_jde.own import Own
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.ledger import Ledger
 
 JDE_SUPPLIER = "1011"
+OWN = Own.of(CoupaJde())  # the default Coupa -> JDE instance
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +77,11 @@ def _invoice_reads(records: list[dict[str, Any]], monkeypatch) -> set:
         changed = coupa_time(record["updated-at"])
         INVOICES.changed_at(Recorder(record, seen))
         Recorder(record, seen)[INVOICES.id_field]
-        list(invoices._invoice_records(None, ledger, [_version(record, seen)], {}))
+        list(invoices._invoice_records(OWN, None, ledger, [_version(record, seen)], {}))
         for an8 in (JDE_SUPPLIER, None):  # written, and held on a supplier JDE lacks
-            invoices.map_invoice(Recorder(record, seen), changed, chart, AccountMap({}), an8)
+            invoices.map_invoice(
+                Recorder(record, seen), changed, chart, AccountMap({}, OWN.accounts.name), an8, OWN
+            )
     return seen
 
 
@@ -89,8 +94,8 @@ def _payment_reads(records: list[dict[str, Any]]) -> set:
             detail["currency"] = None  # paid in the payment's pay-to currency
         for variant in (record, without_own_currency):
             PAYMENTS.changed_at(Recorder(variant, seen))
-            list(payments._payment_records(ledger, [_version(variant, seen)]))
-            list(payments.map_payment(Recorder(variant, seen), coupa_time(variant["updated-at"])))
+            list(payments._payment_records(ledger, [_version(variant, seen)], OWN))
+            list(payments.map_payment(Recorder(variant, seen), coupa_time(variant["updated-at"]), OWN))
     return seen
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
+from built_parts import built
 from coupa_jde_world import CALLOUT_AUTH, CALLOUT_PASSWORD, CALLOUT_USER, CoupaApi, deliver_callouts
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, materialize
 from instances import instance_for_test
@@ -27,10 +28,7 @@ from connector_assets.flows.amounts import minor_units
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.flows.replays import build_replays
 from connector_assets.flows.target_boundary import UNWRAPPED
-from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV
-from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
-from connector_assets.integrations.coupa_jde.wiring import FLOWS, coupa_jde_assets, coupa_jde_inbox_sensor
+from connector_assets.integrations.coupa_jde.batch_keys import DEFAULT_BATCH_USER, BatchKey
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
 from connector_assets.saas.assets import saas_assets
@@ -46,6 +44,10 @@ from connector_sandbox.jde_ais import create_app as jde_app
 from connector_sandbox.serve import serve_in_thread
 
 pytestmark = pytest.mark.timeout(600)  # Dagster runs: load 15 too
+
+PARTS = built("coupa_jde")  # the default instance's
+FLOWS, INVOICES_FLOW, [coupa_jde_inbox_sensor] = PARTS.flows, PARTS.flow("invoices").spec, PARTS.sensors
+ACCOUNT_MAP_ENV = PARTS.mapping_table("account_map").variable
 
 INVOICES = (
     "coupa_jde/invoices_mapped",
@@ -89,7 +91,7 @@ class World:
         return requests.get(f"{self.jde_root}/sandbox/payments", timeout=10).json()["payments"]
 
     def voucher_rows(self, invoice_id: int) -> tuple[list[dict], list[dict]]:
-        key = BatchKey.for_invoice(str(invoice_id))
+        key = BatchKey.for_invoice(str(invoice_id), DEFAULT_BATCH_USER)
         where = {"EDUS": key.user, "EDBT": key.batch, "EDTN": key.transaction}
         return self.jde_rows("F0411Z1", **where), self.jde_rows("F0911Z1", **where)
 
@@ -174,7 +176,7 @@ def world(tmp_path, ledger_url):
 
 def _run(resources, *names, partition: str | None = None, days: tuple[str, str] | None = None):
     """Materialize the named assets for one day, or for a range of days in one run (a backfill)."""
-    every = [*saas_assets, *jde_assets, *coupa_jde_assets]
+    every = [*saas_assets, *jde_assets, *PARTS.own_assets()]
     chosen = [a for a in every if a.key.to_user_string() in names]
     tags = {}
     if days is not None:
@@ -408,7 +410,7 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
     assert [e.action for e in world.ledger.history(key) if e.action in ("create", "adopt")][-1] == "adopt"
     assert [e.action for e in world.ledger.history(key)].count("create") <= 1
     xref = world.ledger.get_xref("coupa_jde", "invoice", "coupa", key, "JDE")
-    assert xref.target_id == BatchKey.for_invoice(key).target_id
+    assert xref.target_id == BatchKey.for_invoice(key, DEFAULT_BATCH_USER).target_id
 
 
 def test_a_payment_pulls_its_invoice_then_is_recorded_once_in_the_invoices_currency(world):
@@ -456,7 +458,7 @@ def test_a_payment_pulls_its_invoice_then_is_recorded_once_in_the_invoices_curre
     assert audit_ids(world.ledger, "coupa_jde", "invoices", "create") == [str(invoice["id"])]
     assert len(world.voucher_rows(invoice["id"])[0]) == 1
     waiting = _queue(world.ledger, "payments", "held")[key]
-    batch = BatchKey.for_invoice(str(invoice["id"])).target_id
+    batch = BatchKey.for_invoice(str(invoice["id"]), DEFAULT_BATCH_USER).target_id
     assert waiting.depends_on == f"JDE:voucher_batch:F0411Z1:{batch}"
     assert f"Batch Voucher Processor (R04110ZA) turns voucher batch {batch}" in waiting.reason
     assert key not in _queue(world.ledger, "payments", "failed")
@@ -721,8 +723,10 @@ def test_a_negative_coupa_pay_amount_is_refused_with_a_business_reason_not_a_for
     other invoices the payment settles are still recorded."""
     from datetime import UTC, datetime
 
+    from connector_assets.components import CoupaJde
     from connector_assets.flows.core import Mapped, Rejected, validate
-    from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, map_payment
+    from connector_assets.integrations.coupa_jde.own import Own
+    from connector_assets.integrations.coupa_jde.payments import map_payment
 
     payment = {
         "id": 812,
@@ -740,7 +744,7 @@ def test_a_negative_coupa_pay_amount_is_refused_with_a_business_reason_not_a_for
             },
         ],
     }
-    refund, paid = map_payment(payment, datetime(2026, 3, 2, 10, tzinfo=UTC))
+    refund, paid = map_payment(payment, datetime(2026, 3, 2, 10, tzinfo=UTC), Own.of(CoupaJde()))
     assert isinstance(refund, Rejected) and refund.source_key == "812:4471"
     assert refund.reason.startswith(
         "Coupa payment 812 for invoice 4471 (CN-77) is -3421.06, a refund or a credit applied: JDE payments "
@@ -748,7 +752,7 @@ def test_a_negative_coupa_pay_amount_is_refused_with_a_business_reason_not_a_for
     )
     assert "debit memo voucher" in refund.reason and "pattern" not in refund.reason
     assert isinstance(paid, Mapped) and paid.body["Payment_Amount"] == "5000.00"
-    assert validate(PAYMENTS_FLOW, [paid]).rejected == []
+    assert validate(PARTS.flow("payments").spec, [paid]).rejected == []
 
 
 def test_an_invoice_whose_supplier_jde_lacks_is_sent_once_held_then_written_once_the_supplier_exists(world):

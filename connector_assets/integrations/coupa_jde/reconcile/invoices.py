@@ -23,9 +23,8 @@ from connector_assets.jde.reconcile_documents import (
 )
 from connector_resources.jde.dates import parse_jde_date
 
-from ..accounts import ACCOUNTS, AccountMap
-from ..integration import INTEGRATION
-from ..invoices import INVOICES_FLOW, READY_INVOICE_STATUSES, distribution, supplier_number
+from ..accounts import AccountMap
+from ..invoices import READY_INVOICE_STATUSES, distribution, supplier_number
 from .batches import invoice_batches
 from .sides import Day, where_in_jde
 
@@ -35,7 +34,7 @@ DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that n
 def compare_invoices(day: Day) -> None:
     invoices = touched(day.coupa, "invoices", day.start, day.end)
     ids = [str(i["id"]) for i in invoices]
-    xrefs = day.ledger.get_xrefs(INTEGRATION, INVOICES_FLOW.entity, "coupa", ids, "JDE")
+    xrefs = day.ledger.get_xrefs(day.own.name, day.invoices.entity, "coupa", ids, "JDE")
     ours = {key for key, xref in xrefs.items() if xref is not None and xref.target_id}
     wanted: dict[str, dict[str, Any]] = {}
     for invoice in invoices:
@@ -47,9 +46,9 @@ def compare_invoices(day: Day) -> None:
         else:
             day.report.counts["coupa_invoices_not_for_jde"] += 1  # draft, in approval, voided unsent ...
     day.report.counts["coupa_invoices_in_window"] = len(invoices)
-    accounts = AccountMap(ACCOUNTS.snapshot(day.staging))
+    accounts = AccountMap(day.own.accounts.snapshot(day.staging), day.own.accounts.name)
     with day.jde.session() as session:
-        found = invoice_batches(session, day.ledger, wanted)
+        found = invoice_batches(session, day, wanted)
         vouchers = [b.voucher for b in found.values() if b.voucher is not None]
         columns = ["KCO", "DOC", "DCT", "SFX", "AAP", "FAP", "PST", "VOD", *PAY_ITEM_MONEY_COLUMNS]
         ledger = pay_items(session, vouchers, columns) if vouchers else {}
@@ -67,12 +66,12 @@ def compare_invoices(day: Day) -> None:
         day.compared.add(key)
         day.report.compared += 1
         items = ledger.get(batch.voucher, []) if batch.voucher is not None else []
-        with day.held_differently(INVOICES_FLOW, record, key):
+        with day.held_differently(day.invoices, record, key):
             _compare(day, record, what, supplier, invoice, batch, items, accounts, pattern)
 
 
 def _missing(day: Day, record: str, what: str, supplier: str, xref: Any, key: str) -> None:
-    if day.expected(INVOICES_FLOW, record, key):
+    if day.expected(day.invoices, record, key):
         return
     if xref is not None and xref.target_id:
         words = f"{what} was written to JDE as batch {xref.target_id}, which JDE no longer holds"
@@ -101,7 +100,7 @@ def _compare(
         day.field(kind, f"{what}{where}", record, supplier, counterpart, field_name, coupa_value, jde_value)
 
     first = batch.pay_items[0]
-    an8 = supplier_number(day.ledger, invoice.get("supplier")) or ""
+    an8 = supplier_number(day.ledger, invoice.get("supplier"), day.own) or ""
     jde_an8 = str(int(first["AN8"])) if str(first.get("AN8") or "").strip() else ""
     if an8 != jde_an8:
         differ("supplier", "supplier", shown(an8), shown(jde_an8))

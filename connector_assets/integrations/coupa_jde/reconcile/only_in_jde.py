@@ -14,7 +14,7 @@ from connector_assets.coupa.reconcile_reads import text
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.reconcile_documents import BatchLines, batches_entered, currency_of, gross
 
-from ..batch_keys import BatchKey, batch_user
+from ..batch_keys import BatchKey
 from .invoices import DEAD
 from .sides import Day, where_in_jde
 
@@ -33,7 +33,7 @@ def by_hand_reason(user: str) -> str:
 def list_only_in_jde(day: Day) -> None:
     zone = jde_timezone()
     first, last = day.start.astimezone(zone).date(), (day.end - timedelta(seconds=1)).astimezone(zone).date()
-    user = batch_user()
+    user = day.own.it.setting("batch_user")
     with day.jde.session() as session:
         rows = batches_entered(session, user, "", first, last)  # any batch number: by hand too
     batches: dict[str, BatchLines] = {}
@@ -41,11 +41,11 @@ def list_only_in_jde(day: Day) -> None:
     for row in rows:
         invoice = text(row.get("EDBT")).removeprefix(PREFIX)
         keyed = text(row.get("EDBT")).startswith(PREFIX) and invoice.isdigit()
-        if not keyed or BatchKey.for_invoice(invoice).transaction != text(row.get("EDTN")):
+        if not keyed or BatchKey.for_invoice(invoice, user).transaction != text(row.get("EDTN")):
             key = BatchKey(user, text(row.get("EDBT")), text(row.get("EDTN")))
             by_hand.setdefault((key.batch, key.transaction), BatchLines(key)).pay_items.append(row)
             continue
-        batches.setdefault(invoice, BatchLines(BatchKey.for_invoice(invoice))).pay_items.append(row)
+        batches.setdefault(invoice, BatchLines(BatchKey.for_invoice(invoice, user))).pay_items.append(row)
     day.report.counts["jde_batches_in_window"] = len(batches) + len(by_hand)
     for _keys, batch in sorted(by_hand.items()):
         _only_in_jde(day, batch, by_hand_reason(user))

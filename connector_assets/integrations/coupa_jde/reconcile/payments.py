@@ -12,8 +12,7 @@ from connector_assets.coupa.reconcile_reads import amount_of, text, touched
 from connector_assets.jde.reconcile_documents import document_amount, payments_by_reference
 from connector_resources.jde import JdeError
 
-from ..invoices import INVOICES_FLOW
-from ..payments import PAYMENTS_FLOW, READY_PAYMENT_STATUSES
+from ..payments import READY_PAYMENT_STATUSES
 from .batches import invoice_batches
 from .sides import Day
 
@@ -41,7 +40,7 @@ def compare_payments(day: Day) -> None:
         return
     with day.jde.session() as session:
         unread = {i for _, i, _, _ in details} - set(day.batches)
-        day.batches.update(invoice_batches(session, day.ledger, unread))
+        day.batches.update(invoice_batches(session, day, unread))
         try:
             recorded = payments_by_reference(session, {ref for *_, ref in details})
         except JdeError as exc:  # an AIS user without F0414: the payments cannot be verified here
@@ -64,7 +63,7 @@ def compare_payments(day: Day) -> None:
             day.report.counts["coupa_payments_of_invoices_exported_elsewhere"] += 1
             continue
         if voucher is None or (reference, voucher) not in on_voucher:
-            if day.expected(PAYMENTS_FLOW, record, key):
+            if day.expected(day.payments, record, key):
                 continue
             where = f"voucher {voucher[0]}/{voucher[1]}/{voucher[2]}" if voucher else "no voucher of it"
             words = (
@@ -80,7 +79,7 @@ def compare_payments(day: Day) -> None:
         paid = on_voucher[(reference, voucher)]
         if paid != amount:
             counterpart = f"voucher {voucher[0]}/{voucher[1]}/{voucher[2]}"
-            with day.held_differently(PAYMENTS_FLOW, record, key):
+            with day.held_differently(day.payments, record, key):
                 day.field(
                     "payment amount", f"Coupa Pay {record}", record, supplier, f"{counterpart} ({reference})",
                     "amount", shown_money(amount), shown_money(paid),
@@ -95,7 +94,7 @@ def _ours(day: Day, payments: list[dict]) -> set[str]:
         for p in payments
         for d in p.get("payment-details") or []
     }
-    xrefs = day.ledger.get_xrefs(PAYMENTS_FLOW.integration, PAYMENTS_FLOW.entity, "coupa", list(keys), "JDE")
+    xrefs = day.ledger.get_xrefs(day.payments.integration, day.payments.entity, "coupa", list(keys), "JDE")
     return {keys[k] for k, x in xrefs.items() if x is not None and x.target_id}
 
 
@@ -105,7 +104,7 @@ def _exported_elsewhere(day: Day, invoices: set[str]) -> set[str]:
     from Coupa by id (``id[in]``, 49 a call)."""
     if not invoices:
         return set()
-    spec = INVOICES_FLOW
+    spec = day.invoices
     xrefs = day.ledger.get_xrefs(spec.integration, spec.entity, "coupa", sorted(invoices), "JDE")
     ours = {key for key, xref in xrefs.items() if xref is not None and xref.target_id}
     found = day.coupa.iter_in("invoices", "id", sorted(invoices - ours), fields=["exported"])

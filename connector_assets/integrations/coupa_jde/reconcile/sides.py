@@ -8,15 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from connector_assets.coupa.reconcile_day import ReconcileDay
+from connector_assets.flows.core import FlowSpec
 from connector_assets.jde.reconcile_documents import BatchLines
+
+from ..own import Own
 
 SYSTEMS = ("Coupa", "JDE")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Day(ReconcileDay):
-    """One UTC day of Coupa changes being reconciled with JDE."""
+    """One UTC day of Coupa changes being reconciled with JDE by ``own``'s ``invoices`` and ``payments``."""
 
+    own: Own
+    invoices: FlowSpec
+    payments: FlowSpec
     # Coupa invoice id -> the batch JDE holds for it (those read so far), and the ids compared.
     batches: dict[str, BatchLines] = field(default_factory=dict)
     compared: set[str] = field(default_factory=set)
