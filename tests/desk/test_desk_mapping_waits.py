@@ -7,16 +7,16 @@ it calls the value; no sentence is read."""
 from __future__ import annotations
 
 import pytest
+from built_parts import built
 from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS as COUPA_JDE_ACCOUNTS
-from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS as BILL_ACCOUNTS
-from connector_assets.integrations.jde_bill.bill_mappings import DEPARTMENTS as BILL_DEPARTMENTS
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS as JDE_COUPA_ACCOUNTS
 from connector_cli.desk.mapping_pages import mapping_links, unblocked, waiting_values
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Param, mapping_missing, target_refused
 
+BILL_ACCOUNTS, BILL_DEPARTMENTS, _ = built("jde_bill").mapping_tables
 TABLES = (BILL_ACCOUNTS, BILL_DEPARTMENTS, COUPA_JDE_ACCOUNTS, JDE_COUPA_ACCOUNTS)
 
 

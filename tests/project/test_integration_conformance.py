@@ -51,10 +51,17 @@ def _own_keys(component: IntegrationParts) -> set[AssetKey]:
     return {key for a in own if isinstance(a, AssetsDefinition) for key in a.keys}
 
 
+def _built(component: IntegrationParts) -> bool:
+    """Whether the package is built per instance (``wiring.build``): no instance's part at module level."""
+    return hasattr(importlib.import_module(f"{component.package}.wiring"), "build")
+
+
 def _flows(component: IntegrationParts) -> list[FlowSpec]:
     """Every flow spec the package's loaded modules define (a module's ``FlowSpec``, or a ``Flow``'s),
     declared by its component or not: nothing registers a spec, so a flow a module defines but the
-    component leaves out is found here."""
+    component leaves out is found here. A package built per instance defines none: its built flows."""
+    if _built(component):
+        return list(component.specs)
     prefix = f"connector_assets.integrations.{component.name}."
     found: dict[str, FlowSpec] = {}
     for name, module in list(sys.modules.items()):
@@ -89,7 +96,8 @@ def test_every_package_is_assembled_the_one_way(package):
     defined = {name for name, value in vars(init).items() if not isinstance(value, ModuleType)}
     assert defined == {name for name in defined if name.startswith("__")}
     wiring = importlib.import_module(f"{package.package}.wiring")
-    assert inspect.signature(wiring.parts).return_annotation in (IntegrationParts, "IntegrationParts")
+    made_by = wiring.build if _built(package) else wiring.parts
+    assert inspect.signature(made_by).return_annotation in (IntegrationParts, "IntegrationParts")
     made = components.integration_types()["".join(w.capitalize() for w in package.name.split("_"))]
     assert made.integration == package.name and made.__doc__ == " ".join(init.__doc__.split())
     declared = settings.integration_settings()[package.name]
@@ -103,8 +111,9 @@ def test_the_component_lists_each_flow_by_name_and_the_jobs_module_says_how_they
     imported from its module); ``jobs.JOBS`` (a ``FlowJobs``) builds their jobs and schedules."""
     assert all(isinstance(flow, Flow) for flow in package.flows)
     assert all(flow.spec.integration == package.name for flow in package.flows)
-    jobs = importlib.import_module(f"{package.package}.jobs")
-    assert isinstance(jobs.JOBS, FlowJobs), f"{package.package}.jobs.JOBS is no flows.jobs.FlowJobs"
+    if not _built(package):  # a package built per instance calls ``FlowJobs`` in its ``build``
+        jobs = importlib.import_module(f"{package.package}.jobs")
+        assert isinstance(jobs.JOBS, FlowJobs), f"{package.package}.jobs.JOBS is no flows.jobs.FlowJobs"
 
 
 def test_the_component_names_the_mapping_tables_its_assets_stage(package):
@@ -125,8 +134,9 @@ def test_the_settings_table_reads_its_settings_and_the_component_carries_its_pai
     settings table; the component carries its pairings made by hand."""
     declared = settings.integration_settings()[package.name]
     assert all(setting.env.startswith(f"ML_{package.name.upper()}_") for setting in declared)
-    pairs = importlib.import_module(f"{package.package}.manual_pairs").PAIRINGS
-    assert tuple(package.pairings) == tuple(pairs)
+    if not _built(package):  # a package built per instance makes its pairings in its ``build``
+        pairs = importlib.import_module(f"{package.package}.manual_pairs").PAIRINGS
+        assert tuple(package.pairings) == tuple(pairs)
     assert all(pairing.integration == package.name for pairing in package.pairings)
 
 
