@@ -49,18 +49,20 @@ def scaffolded_project(tmp_path: Path, instances: dict[str, str] | None = None) 
 
 
 @contextmanager
-def importable(project: Path) -> Iterator[Path]:
+def importable(project: Path, *, copies: bool = True) -> Iterator[Path]:
     """``project`` on ``sys.path`` for Dagster's in-process loader; after, off it, its instances' YAML
-    values forgotten and their packages' copies dropped, so no later test reads them (a further instance of
-    the same name in a later project is imported anew with that project's settings: its schedules are
-    built as its package loads)."""
+    values forgotten and, with ``copies``, the copies of packages still made at import dropped, so no later
+    test reads them (a further instance of such a package in a later project is imported anew with that
+    project's settings: its schedules are built as its package loads). A package built per instance
+    (``wiring.build``) has no copy: ``copies=False`` where only such packages are loaded."""
     sys.path.insert(0, str(project))
     try:
         yield project
     finally:
         sys.path.remove(str(project))
         configured_settings.forget()
-        instance_packages.forget()
+        if copies:
+            instance_packages.forget()
 
 
 def load_refusal(project: Path) -> str:

@@ -21,15 +21,12 @@ from typing import Any, TypeVar
 import requests
 import sqlalchemy as sa
 from asset_runs import busy_day, run_named
+from built_parts import built
 from flow_proofs import ledger_xrefs
 from sandbox_hands import JdeHands
 from sandbox_logins import LOGINS
 from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
-from connector_assets.integrations.jde_bill.bills import bill_assets
-from connector_assets.integrations.jde_bill.payments_flow import payment_assets
-from connector_assets.integrations.jde_bill.reconcile.assets import reconciliation_assets
-from connector_assets.integrations.jde_bill.vendors import vendor_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 from connector_assets.system_sides import JDE_READ_WHEN_NEEDED
@@ -43,10 +40,7 @@ ALL_ASSETS = [
     *jde_assets,
     *JDE_READ_WHEN_NEEDED,  # F0116, which the vendors flow reads when addresses are staged
     *saas_assets,
-    *vendor_assets,
-    *bill_assets,
-    *payment_assets,
-    *reconciliation_assets,
+    *built("jde_bill").own_assets(),  # the default instance's: its flows' and its reconciliation's
 ]
 # The bills flow's master data: JDE's accounts, BILL's chart and departments, and the mapping tables.
 MASTER = (

@@ -237,7 +237,11 @@ def _phase(
 
 
 def _sandbox_tables() -> dict[str, str]:
-    return kit.sandbox_tables("connector_assets.integrations.jde_bill")
+    from connector_assets.deployment import integration_component
+
+    return kit.sandbox_tables(
+        "connector_assets.integrations.jde_bill", integration_component("jde_bill").mapping_tables
+    )
 
 
 def _catch_up(

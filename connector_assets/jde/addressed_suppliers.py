@@ -6,6 +6,8 @@ suppliers come without an address and the run log says so once.
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.jde.assets import supplier_addresses_staged
 from connector_assets.jde.documents import (
     JdeSupplier,
@@ -20,7 +22,7 @@ from connector_resources.jde import optional_tables
 from connector_resources.jde.session import JdeSession
 
 
-def supplier_sources(addresses: bool) -> list[str]:
+def supplier_sources(addresses: bool) -> list[AssetKey]:
     """The staged JDE assets a day's suppliers come from (F0116 only when addresses are read)."""
     return [SUPPLIERS.asset, ADDRESS_BOOK.asset, *([SUPPLIER_ADDRESSES.asset] if addresses else [])]
 

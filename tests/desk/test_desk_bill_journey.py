@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import pytest
 from browser import chromium, installed
+from built_parts import built
 from given_replays import given_to_commands, with_deployment
 from jde_bill_world import MASTER, ORDER_SOURCES, SUPPLIER_SOURCES, JdeBillWorld, jde_bill_world
 from task_page import task_ended
 
 from connector_assets.flows import replay_resources
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_bill import bills
-from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS
 from connector_assets.jde.documents import vouchers_by_key
 from connector_assets.jde.order_vouchers import parse_source_key
 from connector_cli.desk.app import build_app
@@ -33,6 +32,8 @@ from connector_resources.ledger import Ledger
 
 ACCOUNT = "50.6410"  # charged by one voucher of the sandbox's busy day, whose supplier that day writes
 ARCHIVED = "0ca02bbWHAXckE0RjYXV"  # BILL sandbox 6190 Advertising, archived by its seed
+PARTS = built("jde_bill")
+ACCOUNTS = PARTS.mapping_table("account_map")
 TABLE = ACCOUNTS.name  # jde_bill/account_map
 WHY = "AP: 50.6410 is 6410 in BILL, as in the other companies"
 RUN = (
@@ -68,7 +69,7 @@ def world(tmp_path_factory):
 
             patch.setattr(replay_resources, "resources_from_settings", from_settings)
             # The deployment's replays, the bills flow's on the world's clients.
-            given_to_commands(patch, with_deployment(build_replays([bills.FLOW], from_settings)))
+            given_to_commands(patch, with_deployment(build_replays([PARTS.flow("bills")], from_settings)))
             world.run(*RUN)  # the refused bill is queued; the others are written or wait for vendors
             yield world
 

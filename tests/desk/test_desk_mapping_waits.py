@@ -11,13 +11,12 @@ from built_parts import built
 from jde_coupa_parts import ACCOUNTS as JDE_COUPA_ACCOUNTS
 from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
-from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS as BILL_ACCOUNTS
-from connector_assets.integrations.jde_bill.bill_mappings import DEPARTMENTS as BILL_DEPARTMENTS
 from connector_cli.desk.mapping_pages import mapping_links, unblocked, waiting_values
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Param, mapping_missing, target_refused
 
 COUPA_JDE_ACCOUNTS = built("coupa_jde").mapping_table("account_map")
+BILL_ACCOUNTS, BILL_DEPARTMENTS, _ = built("jde_bill").mapping_tables
 TABLES = (BILL_ACCOUNTS, BILL_DEPARTMENTS, COUPA_JDE_ACCOUNTS, JDE_COUPA_ACCOUNTS)
 
 

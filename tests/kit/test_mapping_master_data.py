@@ -21,7 +21,7 @@ from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_tables import ROOT, MappingTable
 from connector_assets.integrations.fusion_procurify import account_map as fusion_accounts
 from connector_assets.integrations.fusion_procurify import departments as fusion_departments
-from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
+from connector_assets.integrations.jde_bill.bill_mappings import BillTables
 from connector_assets.integrations.jde_procurify import account_map as jde_procurify_accounts
 from connector_assets.integrations.jde_procurify import departments as jde_procurify_departments
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
@@ -29,6 +29,7 @@ from connector_resources.ledger import Ledger
 from connector_sandbox.fusion import FusionSandboxSettings
 
 COUPA_JDE_ACCOUNTS = built("coupa_jde").mapping_table("account_map")
+JDE_BILL = BillTables(*built("jde_bill").mapping_tables)
 SYSTEMS = Integration(
     name="mapping_master",
     simulators={
@@ -142,7 +143,7 @@ def test_jde_bill_accounts_and_departments_on_both_sides(world):
         "1.6000": accounts["1.6110"],
         "1.6210": old["id"],
     }
-    found, cost = costs(world, jde_bill.ACCOUNTS, {**accounts, **wrong})
+    found, cost = costs(world, JDE_BILL.accounts, {**accounts, **wrong})
     assert found == {
         "1.9999": "account 1.9999 is not in F0901",
         "1.6110.X": "account 1.6110.X is not in F0901; BILL chart-of-accounts id 0caNOPE is not in BILL",
@@ -153,14 +154,14 @@ def test_jde_bill_accounts_and_departments_on_both_sides(world):
     departments = sandbox_rows("jde_bill_departments.csv", 20)
     gone = archived(world, "departments")
     wrong = {"M99": departments["1"], "3": "0deNOPE", "20": gone["id"]}
-    found, cost = costs(world, jde_bill.DEPARTMENTS, {**departments, **wrong})
+    found, cost = costs(world, JDE_BILL.departments, {**departments, **wrong})
     assert found == {
         "M99": "business unit M99 is not in JDE (F0901 has no account on it)",
         "3": "BILL department 0deNOPE is not in BILL",
         "20": f"BILL department {gone['id']} ({gone['name']}) is archived",
     }
     assert cost == {"jde": 1, "bill": 1}
-    assert jde_bill.PAYMENT_TERMS.master is None  # net days: nothing to ask (see the declaration)
+    assert JDE_BILL.payment_terms.master is None  # net days: nothing to ask (see the declaration)
 
 
 def test_procore_projects_and_job_accounts(world):
@@ -207,7 +208,7 @@ def test_fusion_natural_accounts_and_company_cost_centers(world):
 def test_a_refused_change_names_the_key_and_saves_nothing(world):
     ledger = Ledger(f"sqlite:///{world.tmp_path / 'tables.sqlite'}")
     resources = {key: world.resources[key] for key in ("jde", "bill")}
-    table = jde_bill.DEPARTMENTS
+    table = JDE_BILL.departments
     try:
         before = table.current(ledger)
         info = ledger.mapping_info(table.name)
@@ -229,7 +230,7 @@ def test_every_table_declares_its_check_but_the_net_days_table():
         COUPA_JDE_ACCOUNTS,
         jde_coupa_orders.ACCOUNTS,
         jde_coupa_suppliers.PAYMENT_TERMS,
-        *jde_bill.TABLES,
+        *JDE_BILL,
         *procore_jde.TABLES,
         jde_procurify_accounts.ACCOUNTS,
         jde_procurify_departments.DEPARTMENTS,

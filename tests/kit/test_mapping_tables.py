@@ -18,7 +18,6 @@ from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint, tables_from
 from connector_assets.integrations.fusion_procurify import wiring as fusion_procurify
-from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_procurify import wiring as jde_procurify
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
@@ -39,19 +38,20 @@ def own_ledger(tmp_path, monkeypatch):
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{tmp_path / 'tables.sqlite'}")
 
 
+JDE_BILL = built_parts("jde_bill")
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
 TABLES = {  # spec -> the asset built from it
     jde_coupa.PAYMENT_TERMS: jde_coupa.jde_coupa_payment_terms_map,
     jde_coupa_pos.ACCOUNTS: jde_coupa_pos.jde_coupa_account_map,
     **dict(zip(COUPA_JDE.mapping_tables, COUPA_JDE.tables, strict=True)),
-    **dict(zip(jde_bill.TABLES, jde_bill.jde_bill_mapping_tables, strict=True)),
+    **dict(zip(JDE_BILL.mapping_tables, JDE_BILL.flow("bills").assets, strict=False)),  # its tables first
     **dict(zip(procore_jde.TABLES, procore_jde.procore_jde_mapping_tables, strict=True)),
     **dict(zip(jde_procurify.TABLES, jde_procurify.jde_procurify_mapping_tables, strict=True)),
     **dict(zip(fusion_procurify.TABLES, fusion_procurify.fusion_procurify_mapping_tables, strict=True)),
 }
 GROUPS = {
     COUPA_JDE_ACCOUNTS.asset: "coupa_jde",
-    **{table.asset: "jde_bill" for table in jde_bill.TABLES},
+    **{table.asset: "jde_bill" for table in JDE_BILL.mapping_tables},
     **{table.asset: "procore_jde" for table in procore_jde.TABLES},
     **{table.asset: "jde_procurify" for table in jde_procurify.TABLES},
     **{table.asset: "fusion_procurify" for table in fusion_procurify.TABLES},
@@ -97,7 +97,7 @@ def test_the_jobs_stage_the_tables_their_flows_map_with():
         "jde_coupa_purchase_orders": {"jde_coupa/account_map"},
         "jde_coupa_invoices": {"jde_coupa/account_map"},
         "coupa_jde_invoices": {"coupa_jde/account_map"},
-        "jde_bill_bills": {table.asset.to_user_string() for table in jde_bill.TABLES},
+        "jde_bill_bills": {table.asset.to_user_string() for table in JDE_BILL.mapping_tables},
         "procore_jde_purchase_orders": {table.asset.to_user_string() for table in procore_jde.TABLES},
         "procore_jde_vouchers": {table.asset.to_user_string() for table in procore_jde.TABLES},
         "procore_jde_change_orders": {table.asset.to_user_string() for table in procore_jde.TABLES},

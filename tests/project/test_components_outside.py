@@ -249,6 +249,7 @@ def test_a_code_server_its_runs_and_commands_in_the_project_load_its_defs_folder
         "assert known_names() == ('jde_bill', 'jde_bill_west')\n"
         "assert Deployment.of(['jde_bill_west']).names == ('jde_bill_west',)\n"  # a fit run's deployment
         "assert ('jde_bill_west', 'bills') in deployment_replays().handlers\n"
+        "import sys; assert 'connector_assets.integrations.jde_bill_west' not in sys.modules\n"  # built
     )
     counted = loads_in_a_process(code, cwd=project, pythonpath=project, home=tmp_path)
     assert len(counted["trees"]) == 1  # Dagster's loader's, which the deployment took over

@@ -52,14 +52,16 @@ def _own_keys(component: IntegrationParts) -> set[AssetKey]:
 
 
 def _built(component: IntegrationParts) -> bool:
-    """Whether the package builds its parts per instance (``wiring.build``): nothing of it at import."""
+    """Whether the package is built per instance (``wiring.build``): no instance's part at module level."""
     return hasattr(importlib.import_module(f"{component.package}.wiring"), "build")
 
 
 def _flows(component: IntegrationParts) -> list[FlowSpec]:
-    """Every flow spec the component declares and the package's loaded modules define (a module's
-    ``FlowSpec``, or a ``Flow``'s): nothing registers a spec, so a flow a module defines but the component
-    leaves out is found here (a package built per instance defines none at import)."""
+    """Every flow spec the package's loaded modules define (a module's ``FlowSpec``, or a ``Flow``'s),
+    declared by its component or not: nothing registers a spec, so a flow a module defines but the
+    component leaves out is found here. A package built per instance defines none: its built flows."""
+    if _built(component):
+        return list(component.specs)
     prefix = f"connector_assets.integrations.{component.name}."
     found: dict[str, FlowSpec] = {spec.flow: spec for spec in component.specs}
     for name, module in list(sys.modules.items()):
@@ -109,8 +111,8 @@ def test_the_component_lists_each_flow_by_name_and_the_jobs_module_says_how_they
     imported from its module); ``jobs.JOBS`` (a ``FlowJobs``) builds their jobs and schedules."""
     assert all(isinstance(flow, Flow) for flow in package.flows)
     assert all(flow.spec.integration == package.name for flow in package.flows)
-    jobs = importlib.import_module(f"{package.package}.jobs")
-    if not _built(package):  # a package built per instance builds its jobs in ``wiring.build``
+    if not _built(package):  # a package built per instance calls ``FlowJobs`` in its ``build``
+        jobs = importlib.import_module(f"{package.package}.jobs")
         assert isinstance(jobs.JOBS, FlowJobs), f"{package.package}.jobs.JOBS is no flows.jobs.FlowJobs"
 
 
@@ -132,7 +134,7 @@ def test_the_settings_table_reads_its_settings_and_the_component_carries_its_pai
     settings table; the component carries its pairings made by hand."""
     declared = settings.integration_settings()[package.name]
     assert all(setting.env.startswith(f"ML_{package.name.upper()}_") for setting in declared)
-    if not _built(package):  # a package built per instance builds its pairings in ``wiring.build``
+    if not _built(package):  # a package built per instance makes its pairings in its ``build``
         pairs = importlib.import_module(f"{package.package}.manual_pairs").PAIRINGS
         assert tuple(package.pairings) == tuple(pairs)
     assert all(pairing.integration == package.name for pairing in package.pairings)

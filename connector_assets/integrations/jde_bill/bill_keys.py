@@ -9,9 +9,7 @@ from collections.abc import Iterable
 from connector_assets.jde.order_vouchers import OrderRef
 from connector_resources.ledger import Ledger
 
-from .integration import INTEGRATION
-from .vendors import VENDORS_FLOW
-
+VENDOR = "vendor"  # ledger entity: the vendors flow's
 ENTITY = "bill"
 VOUCHER_LINK = "bill_voucher"  # ledger entity: the voucher that took an order's bill over
 
@@ -34,18 +32,18 @@ def names_order(description: str, ref: OrderRef) -> bool:
     return text.startswith("JDE voucher ") and text.endswith(f" on purchase order {ref[0]}/{ref[1]}/{ref[2]}")
 
 
-def target_id_of(ledger: Ledger, entity: str, key: str) -> str | None:
-    """The BILL id the ledger records for a JDE source ``key`` of ``entity`` (a bill, a voucher link, a
-    vendor), or None."""
-    xref = ledger.get_xref(INTEGRATION, entity, "JDE", key, "bill")
+def target_id_of(ledger: Ledger, integration: str, entity: str, key: str) -> str | None:
+    """The BILL id the ledger records for ``integration``'s JDE source ``key`` of ``entity`` (a bill, a
+    voucher link, a vendor), or None."""
+    xref = ledger.get_xref(integration, entity, "JDE", key, "bill")
     return xref.target_id if xref is not None else None
 
 
-def vendor_ids(ledger: Ledger, suppliers: Iterable[int]) -> dict[int, str]:
-    """Supplier number -> BILL vendor id, for the suppliers the vendors flow has synced."""
+def vendor_ids(ledger: Ledger, integration: str, suppliers: Iterable[int]) -> dict[int, str]:
+    """Supplier number -> BILL vendor id, for the suppliers ``integration``'s vendors flow has synced."""
     found = {}
     for an8 in set(suppliers):
-        target = target_id_of(ledger, VENDORS_FLOW.entity, str(an8))
+        target = target_id_of(ledger, integration, VENDOR, str(an8))
         if target:
             found[an8] = target
     return found

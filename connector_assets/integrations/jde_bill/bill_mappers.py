@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from connector_assets.bill.bodies import bill_line, bill_parts
 from connector_assets.flows.amounts import money
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.jde.charges import (
     jde_amount,
     jde_day,
@@ -37,7 +37,6 @@ from connector_resources.said import refusal_for, said
 
 from .bill_keys import order_invoice_number, takeover_description
 from .bill_mappings import BillPolicy, LineCoder, net_days
-from .vendors import VENDORS_FLOW
 
 # -- the mappers ------------------------------------------------------------------------------------------
 
@@ -45,12 +44,14 @@ from .vendors import VENDORS_FLOW
 @dataclass(frozen=True)
 class Books:
     """What a mapper needs beside the JDE document: the checked classifications, the terms table, the
-    policy, and the BILL vendor ids known (supplier number -> vendor id, from the vendors flow)."""
+    policy, the BILL vendor ids known (supplier number -> vendor id, from the vendors flow) and that flow
+    (what a bill of a vendor not synced yet waits for)."""
 
     coder: LineCoder
     terms: Mapping[str, str]
     policy: BillPolicy
     vendors: Mapping[int, str]
+    vendor_flow: FlowSpec
 
 
 def _record(
@@ -84,7 +85,7 @@ def _record(
         body=body,
         fields={"source_key": key, "supplier_number": str(supplier), **fields},
         natural_key=natural,
-        depends_on=VENDORS_FLOW.dependency_key(str(supplier)),
+        depends_on=books.vendor_flow.dependency_key(str(supplier)),
     )
 
 
@@ -129,7 +130,8 @@ def map_order_bill(
     if not lines:
         return Rejected.of(key, refused(f"{label}: no open lines to bill", rule="no open lines"))
     ordered = jde_day(header.get("TRDJ"))
-    days = net_days((header.get("PTC"), supplier_terms), books.terms, books.policy)
+    terms = books.coder.tables.payment_terms  # the table a missing code is refused naming
+    days = net_days((header.get("PTC"), supplier_terms), books.terms, books.policy, terms)
     if isinstance(days, Refusal):
         return Rejected.of(key, Refusal(days.kind, f"{label}: {days.sentence}", days.params))
     if ordered is None:

@@ -4,29 +4,24 @@ BILL's ids in ``connector_assets.bill.classifications``. The tables and what is 
 docs/integrations/jde_bill.md, "Mapping tables" and "The flows" ("bills").
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from connector_assets.bill.classifications import (
     BillClassification,
-    bill_classifications,
     classification_ids,
 )
 from connector_assets.bill.line_classifications import BillLineCoding, bill_id_check
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.mapping_master import MasterData
-from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.master_checks import key_problems, merged, value_problems
-from connector_assets.flows.setting_tables import setting_table
+from connector_assets.flows.setting_tables import Check, setting_table
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.document_statuses import DocumentStatuses
 from connector_assets.jde.master_data import business_units, postable_accounts
-from connector_assets.runtime.staging import StagingResource
-from connector_resources import settings
 from connector_resources.refusals import Refusal, mapping_missing, source_invalid
-
-from .bill_side import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
-from .integration import INTEGRATION, setting
 
 STOCK_KEY = "LNTY:S"  # the account-table key of stock lines (no account in JDE; AAIs choose it)
 GUARDED_BY = ("jde_ais", "bill")  # the sandbox tables only fit these two sandboxes
@@ -39,19 +34,12 @@ def _net_days(value: str) -> str | None:
     return None
 
 
-def _table(
-    variable: str,
-    key: str,
-    value: str,
-    check: Callable[[str], str | None],
-    description: str,
-    master: MasterData | None,
-) -> MappingTable:
-    """A JDE -> BILL mapping table as its setting declares it in ``settings.toml`` (the asset is the setting's
-    name, the sandbox file its default), guarded by both sandboxes, its values stripped."""
-    return setting_table(
-        INTEGRATION, variable, key, value, description, GUARDED_BY, check, str.strip, master=master
-    )
+class BillTables(NamedTuple):
+    """An instance's three tables (``bill_tables``)."""
+
+    accounts: MappingTable
+    departments: MappingTable
+    payment_terms: MappingTable
 
 
 def _accounts_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
@@ -70,46 +58,58 @@ def _departments_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -
     )
 
 
-ACCOUNTS = _table(
-    setting("ACCOUNT_MAP"),
-    "jde_account",
-    "bill_chart_of_account_id",
-    bill_id_check("0ca", "chart-of-accounts"),
-    "JDE account (BU.OBJ[.SUB] as typed; LNTY:S for stock lines) -> BILL chart-of-accounts id, staged from "
-    f"{setting('ACCOUNT_MAP')}. Every bill line's GL account comes from this snapshot.",
-    MasterData(
-        ("jde", "bill"),
-        _accounts_master,
-        "the JDE account is in F0901 and postable; the BILL account is in BILL and not archived",
-    ),
-)
-DEPARTMENTS = _table(
-    setting("DEPARTMENT_MAP"),
-    "jde_business_unit",
-    "bill_department_id",
-    bill_id_check("0de", "department"),
-    f"JDE business unit -> BILL department id, staged from {setting('DEPARTMENT_MAP')}. Every bill line's "
-    "department comes from this snapshot.",
-    MasterData(
-        ("jde", "bill"),
-        _departments_master,
-        "the JDE business unit has accounts in F0901; the BILL department is in BILL and not archived",
-    ),
-)
-PAYMENT_TERMS = _table(
-    setting("PAYMENT_TERMS_MAP"),
-    "jde_payment_terms",
-    "net_days",
-    _net_days,
-    "JDE payment terms code (F4301 PTC / F0401 TRAP) -> net days, staged from "
-    f"{setting('PAYMENT_TERMS_MAP')}: the due date of a bill made from a purchase order.",
-    # No master-data check: the value is a number of days, which no system holds, and JDE's payment terms
-    # (F0014) are no table ml-connector reads (nor the JDE sandbox serves); a code missing from the table is
-    # refused by the flow naming it.
-    None,
-)
-TABLES = (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)
-jde_bill_mapping_tables = [build_mapping_table_asset(table, group=INTEGRATION) for table in TABLES]
+def bill_tables(it: Instance) -> BillTables:
+    """The instance's tables as their settings declare them in ``settings.toml`` (each asset the setting's
+    name, the sandbox file its default), guarded by both sandboxes, their values stripped."""
+
+    def table(short: str, key: str, value: str, check: Check, description: str, master: Any) -> MappingTable:
+        variable = it.variable(short)
+        said = description.format(variable)
+        return setting_table(
+            it.instance, variable, key, value, said, GUARDED_BY, check, str.strip, master=master
+        )
+
+    return BillTables(
+        table(
+            "account_map",
+            "jde_account",
+            "bill_chart_of_account_id",
+            bill_id_check("0ca", "chart-of-accounts"),
+            "JDE account (BU.OBJ[.SUB] as typed; LNTY:S for stock lines) -> BILL chart-of-accounts id, "
+            "staged from {}. Every bill line's GL account comes from this snapshot.",
+            MasterData(
+                ("jde", "bill"),
+                _accounts_master,
+                "the JDE account is in F0901 and postable; the BILL account is in BILL and not archived",
+            ),
+        ),
+        table(
+            "department_map",
+            "jde_business_unit",
+            "bill_department_id",
+            bill_id_check("0de", "department"),
+            "JDE business unit -> BILL department id, staged from {}. Every bill line's department comes "
+            "from this snapshot.",
+            MasterData(
+                ("jde", "bill"),
+                _departments_master,
+                "the JDE business unit has accounts in F0901; the BILL department is in BILL and not "
+                "archived",
+            ),
+        ),
+        table(
+            "payment_terms_map",
+            "jde_payment_terms",
+            "net_days",
+            _net_days,
+            "JDE payment terms code (F4301 PTC / F0401 TRAP) -> net days, staged from {}: the due date of a "
+            "bill made from a purchase order.",
+            # No master-data check: the value is a number of days, which no system holds, and JDE's payment
+            # terms (F0014) are no table ml-connector reads (nor the JDE sandbox serves); a code missing from
+            # the table is refused by the flow naming it.
+            None,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -121,13 +121,14 @@ class BillPolicy(DocumentStatuses):
     companies: frozenset[str] = frozenset()  # the JDE companies sent (five digits); empty: every one
 
     @classmethod
-    def from_settings(cls) -> "BillPolicy":
+    def of(cls, it: Instance) -> "BillPolicy":
+        """The instance's policy as its settings say now."""
         return cls(
-            settings.read(setting("PO_APPROVED_STATUS")),
-            settings.read(setting("PO_CLOSED_STATUS")),
-            frozenset(settings.read(setting("VOUCHER_PAY_STATUSES"))),
-            settings.read(setting("DEFAULT_NET_DAYS")),
-            frozenset(company_code(c) for c in settings.read(setting("COMPANIES"))),
+            it.setting("po_approved_status"),
+            it.setting("po_closed_status"),
+            frozenset(it.setting("voucher_pay_statuses")),
+            it.setting("default_net_days"),
+            frozenset(company_code(c) for c in it.setting("companies")),
         )
 
     def sends(self, company: object) -> bool:
@@ -151,28 +152,17 @@ class LineCoder:
         gl: GlAccounts,
         chart: Mapping[str, BillClassification],
         bill_departments: Mapping[str, BillClassification],
+        tables: BillTables,
     ) -> None:
-        self.gl = gl
+        self.gl, self.tables = gl, tables
         self.bill = BillLineCoding(
             {k.strip().upper(): v for k, v in accounts.items()},
             {k.strip().upper(): v for k, v in departments.items()},
             chart,
             bill_departments,
-            (ACCOUNTS.variable, DEPARTMENTS.variable),
+            (tables.accounts.variable, tables.departments.variable),
             gl.unit_problem,
-            (ACCOUNTS.name, DEPARTMENTS.name),
-        )
-
-    @classmethod
-    def load(
-        cls, staging: StagingResource, accounts: Mapping[str, str], departments: Mapping[str, str]
-    ) -> "LineCoder":
-        return cls(
-            accounts,
-            departments,
-            GlAccounts.load(staging),
-            bill_classifications(staging, CHART_OF_ACCOUNTS_ASSET),
-            bill_classifications(staging, DEPARTMENTS_ASSET),
+            (tables.accounts.name, tables.departments.name),
         )
 
     def classify(self, account: str | None, business_unit: str, where: str) -> dict[str, str] | Refusal:
@@ -187,8 +177,11 @@ class LineCoder:
         return self.bill.classified(account.strip().upper(), f"account {account}", business_unit, where)
 
 
-def net_days(codes: Iterable[str | None], terms: Mapping[str, str], policy: BillPolicy) -> int | Refusal:
-    """Net days of the first terms code given (the order's PTC, then the supplier's TRAP), or why none:
+def net_days(
+    codes: Iterable[str | None], terms: Mapping[str, str], policy: BillPolicy, table: MappingTable
+) -> int | Refusal:
+    """Net days of the first terms code given (the order's PTC, then the supplier's TRAP) in ``terms``
+    (``table``'s snapshot), or why none:
     no code at all takes the default (a setting); a code missing from the table is refused
     (``mapping_missing``), since a guessed due date could have the bill paid early or late."""
     for code in codes:
@@ -196,8 +189,7 @@ def net_days(codes: Iterable[str | None], terms: Mapping[str, str], policy: Bill
         if text:
             days = terms.get(text)
             if days is None:
-                table = PAYMENT_TERMS.variable
-                said = f"payment terms {text} have no net days in the terms mapping table ({table})"
-                return mapping_missing(said, table=PAYMENT_TERMS.name, what="payment terms", value=text)
+                said = f"payment terms {text} have no net days in the terms mapping table ({table.variable})"
+                return mapping_missing(said, table=table.name, what="payment terms", value=text)
             return int(days)
     return policy.default_net_days

@@ -5,6 +5,7 @@ with ``bill_mappers``.
 """
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
@@ -29,7 +30,6 @@ from connector_resources.ledger import Ledger
 
 from .bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
 from .bill_mappers import Books, map_order_bill, map_voucher_bill
-from .integration import INTEGRATION
 
 
 def plan_bills(
@@ -45,6 +45,7 @@ def plan_bills(
     orders (to know each order's first voucher), the supplier terms of orders without their own, and
     the ledger (which voucher took which bill over, which bills and vendors exist)."""
     policy = books.policy  # the instance's companies only: another instance sends the others
+    integration = books.vendor_flow.integration  # the instance whose ledger rows these are
     changed_orders = {order_ref(o): o for o in orders if policy.sends(order_ref(o)[0])}
     changed_vouchers = [v for v in vouchers if voucher_payable(v, policy) and policy.sends(v.key[0])]
     in_play = with_voucher_orders(jde, changed_orders, changed_vouchers)
@@ -57,14 +58,14 @@ def plan_bills(
     suppliers = [int(o.header["AN8"]) for o in in_play.values() if o.header]
     suppliers += [int(v.pay_items[0]["AN8"]) for group in on_order.values() for v in group.values()]
     suppliers += [int(v.pay_items[0]["AN8"]) for v in changed_vouchers]
-    books = Books(books.coder, books.terms, books.policy, {**vendor_ids(ledger, suppliers), **books.vendors})
+    books = replace(books, vendors={**vendor_ids(ledger, integration, suppliers), **books.vendors})
 
     takers: dict[OrderRef, tuple] = {}  # order -> the voucher key whose content its bill holds
     for ref, order in sorted(in_play.items()):
         key = order_source_key(ref)
         candidates = on_order.get(ref, {})
-        bill_id = target_id_of(ledger, ENTITY, key)
-        recorded = ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id) if bill_id else None
+        bill_id = target_id_of(ledger, integration, ENTITY, key)
+        recorded = ledger.find_xref_by_target(integration, VOUCHER_LINK, "bill", bill_id) if bill_id else None
         if recorded is not None:  # the voucher that took the bill over keeps it
             parsed = parse_source_key(recorded.source_key)
             taker_key = (parsed[1], parsed[2], parsed[3]) if parsed else None
@@ -74,7 +75,7 @@ def plan_bills(
                 continue
         else:
             taker = first_voucher(candidates.values())
-            if taker is not None and target_id_of(ledger, ENTITY, voucher_source_key(taker.key)):
+            if taker is not None and target_id_of(ledger, integration, ENTITY, voucher_source_key(taker.key)):
                 continue  # its first voucher is a bill of its own already: that bill stands for the order
             if not (bill_id or order_approved(order, books.policy)):
                 continue  # not approved (yet): its vouchers are bills of their own

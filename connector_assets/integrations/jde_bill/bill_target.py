@@ -13,10 +13,8 @@ from connector_assets.flows.target_boundary import is_placeholder
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refused, refused
 
-from .bill_keys import VOUCHER_LINK, names_order
-from .integration import INTEGRATION
+from .bill_keys import VENDOR, VOUCHER_LINK, names_order
 from .payments import bill_currency
-from .vendors import VENDORS_FLOW
 
 CURRENCY_RULE = "currency differs from vendor's"  # the rule a bill in another currency is refused by
 
@@ -32,11 +30,11 @@ class BillCurrencyMismatch(ValueError):
 
 class BillsFromJde(LedgerBills):
     """BILL bills made from JDE orders and vouchers (the module's rules); a record's natural key names its
-    document's currency (``currency``; blank: not known, not checked)."""
+    document's currency (``currency``; blank: not known, not checked). An instance writes through its own
+    subclass (``bills_target``)."""
 
     source = "JDE"
-    integration = INTEGRATION
-    vendor_entity = VENDORS_FLOW.entity
+    vendor_entity = VENDOR
     link_entity = VOUCHER_LINK
     link_key = "voucher"
 
@@ -107,3 +105,12 @@ class BillsFromJde(LedgerBills):
     def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         self.check_currency(record)
         return super().update(target_id, record)
+
+
+def bills_target(instance: str) -> type[BillsFromJde]:
+    """``BillsFromJde`` of ``instance``: the ledger rows it reads and writes are the instance's."""
+
+    class InstanceBills(BillsFromJde):
+        integration = instance
+
+    return InstanceBills

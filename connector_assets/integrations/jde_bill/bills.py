@@ -7,11 +7,18 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from connector_assets.bill.bodies import BillColumns
+from connector_assets.bill.classifications import (
+    CHART_OF_ACCOUNTS_ASSET,
+    DEPARTMENTS_ASSET,
+    bill_classifications,
+)
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replays import Replay
+from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     DISTRIBUTION_TABLE,
@@ -37,21 +44,12 @@ from connector_resources.refusals import refused
 
 from .bill_keys import ENTITY
 from .bill_mappers import Books
-from .bill_mappings import (
-    ACCOUNTS,
-    DEPARTMENTS,
-    PAYMENT_TERMS,
-    TABLES,
-    BillPolicy,
-    LineCoder,
-    jde_bill_mapping_tables,
-)
+from .bill_mappings import BillPolicy, LineCoder
 from .bill_plan import plan_bills, read_plan_ahead
-from .bill_side import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET, own_bill_assets
-from .bill_target import BillsFromJde
-from .integration import ROUTE, SETTINGS_RESOURCES
-from .vendors import VENDORS_FLOW
+from .bill_target import bills_target
+from .integration import Own, route, settings_resources
 
+CLASSIFICATIONS = (CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET)  # what every bill line is checked against
 BillRecord = record_model(
     "BillRecord",
     "What is sent as a BILL bill (``BillColumns``: which invoice, when due, at least one line, a positive "
@@ -65,26 +63,72 @@ BillRecord = record_model(
 # -- the partition's bills, and a replay's -----------------------------------------------------------------
 
 
-def staged_books(staging: StagingResource, today: bool) -> Books:
-    """The tables as staged for the run (``today``: staged afresh from today's files, for a replay)."""
-    tables = {t.asset: t.restage(staging) if today else t.snapshot(staging) for t in TABLES}
-    coder = LineCoder.load(staging, tables[ACCOUNTS.asset], tables[DEPARTMENTS.asset])
-    return Books(coder, tables[PAYMENT_TERMS.asset], BillPolicy.from_settings(), {})
+def staged_books(own: Own, staging: StagingResource, today: bool) -> Books:
+    """The instance's tables as staged for the run (``today``: staged afresh from today's files, for a
+    replay)."""
+    tables = own.tables
+    rows = {t.asset: t.restage(staging) if today else t.snapshot(staging) for t in tables}
+    accounts, departments, terms = (rows[t.asset] for t in tables)
+    gl = GlAccounts.load(staging)
+    chart, units = (bill_classifications(staging, own.bill.key(k)) for k in CLASSIFICATIONS)
+    coder = LineCoder(accounts, departments, gl, chart, units, tables)
+    return Books(coder, terms, BillPolicy.of(own.it), {}, own.vendors)
 
 
-def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's changed orders (header or any line) and vouchers (any pay item) as BILL bills; a
-    range's first day reads what every day of it needs from JDE at once (``read_bills_ahead``)."""
-    staging = context.resources.staging
-    books = staged_books(staging, today=False)
-    jde, ledger = context.resources.jde, context.resources.ledger.get()
-    with read_for_run(
-        context, BILLS_FLOW.name, lambda days: read_bills_ahead(staging, jde, days, books.policy)
-    ):
-        orders = changed_purchase_orders(staging, jde, partition)
-        vouchers = changed_vouchers(staging, jde, partition)
-        made = list(_once_each(plan_bills(jde, ledger, books, orders, vouchers)))
-    yield from made
+def bills_flow(own: Own) -> Flow:
+    """The instance's bills flow: its spec, its assets (its mapping tables and, on a BILL organization of
+    its own, its classifications among them) and its replay."""
+
+    def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The partition's changed orders (header or any line) and vouchers (any pay item) as BILL bills; a
+        range's first day reads what every day of it needs from JDE at once (``read_bills_ahead``)."""
+        staging = context.resources.staging
+        books = staged_books(own, staging, today=False)
+        jde, ledger = context.resources.jde, context.resources.ledger.get()
+        with read_for_run(
+            context, spec.name, lambda days: read_bills_ahead(staging, jde, days, books.policy)
+        ):
+            orders = changed_purchase_orders(staging, jde, partition)
+            vouchers = changed_vouchers(staging, jde, partition)
+            made = list(_once_each(plan_bills(jde, ledger, books, orders, vouchers)))
+        yield from made
+
+    def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named bills (``PO:...`` / ``PV:...``) read from JDE again and mapped with today's tables
+        (they are staged afresh first, so a fixed table takes effect)."""
+        yield from remapped_bills(context, keys, staged_books(own, context.resources.staging, today=True))
+
+    target = bills_target(own.instance)
+    # Beside the staged tables (upstream), F0911 (distribution), F0401 (terms) and F0411 by order are read.
+    spec = route(own.it).flow(
+        "bills",
+        ENTITY,
+        BillRecord,
+        map_bills,
+        remap_bills,
+        target,
+        reads={"JDE": (DISTRIBUTION_TABLE, SUPPLIERS.table)},
+    )
+    assets = [
+        *(build_mapping_table_asset(table, group=own.instance) for table in own.tables),
+        *own.bill.assets(*CLASSIFICATIONS),  # its own BILL organization's, if it reaches one
+        *build_flow_assets(
+            spec,
+            partitions_def=jde_partitions,
+            # After the vendors' write: in one run, a bill's vendor is synced before the bill is mapped.
+            upstream=[
+                PO_HEADERS.asset,
+                PO_LINES.asset,
+                AP_LEDGER.asset,
+                GL_ACCOUNTS.asset,
+                *map(own.bill.key, CLASSIFICATIONS),
+                *(table.asset for table in own.tables),
+                own.vendors.key("written"),
+            ],
+            parents=[own.vendors],  # a vendor unchanged since before the first day is pulled by the write
+        ),
+    ]
+    return Flow(spec, assets, replay=Replay(target.for_replay, settings_resources(own.it)))
 
 
 def read_bills_ahead(
@@ -97,10 +141,8 @@ def read_bills_ahead(
     read_plan_ahead(jde, policy, orders, vouchers_by_key(jde, keys))
 
 
-def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named bills (``PO:...`` / ``PV:...``) read from JDE again and mapped with today's tables (they
-    are staged afresh first, so a fixed table takes effect)."""
-    books = staged_books(context.resources.staging, today=True)
+def remapped_bills(context: Any, keys: list[str], books: Books) -> Iterator[Mapped | Rejected]:
+    """The named bills (``PO:...`` / ``PV:...``) read from JDE again and mapped with ``books``."""
     jde, ledger = context.resources.jde, context.resources.ledger.get()
     parsed = [p for p in (parse_source_key(k) for k in keys) if p]
     orders = purchase_orders_by_ref(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"})
@@ -127,43 +169,3 @@ def _once_each(records: Iterable[Mapped | Rejected]) -> Iterator[Mapped | Reject
         if record.source_key not in seen:
             seen.add(record.source_key)
             yield record
-
-
-# Beside the staged tables (upstream), F0911 (distribution), F0401 (terms) and F0411 by order are read.
-BILLS_FLOW = ROUTE.flow(
-    "bills",
-    ENTITY,
-    BillRecord,
-    map_bills,
-    remap_bills,
-    BillsFromJde,
-    reads={"JDE": (DISTRIBUTION_TABLE, SUPPLIERS.table)},
-)
-
-bill_assets = [
-    *jde_bill_mapping_tables,
-    *own_bill_assets,  # an instance reaching a BILL organization of its own reads its classifications
-    *build_flow_assets(
-        BILLS_FLOW,
-        partitions_def=jde_partitions,
-        # After the vendors' write: in one run, a bill's vendor is synced before the bill is mapped.
-        upstream=[
-            PO_HEADERS.asset,
-            PO_LINES.asset,
-            AP_LEDGER.asset,
-            GL_ACCOUNTS.asset,
-            CHART_OF_ACCOUNTS_ASSET,
-            DEPARTMENTS_ASSET,
-            *(table.asset for table in TABLES),
-            VENDORS_FLOW.key("written"),
-        ],
-        parents=[VENDORS_FLOW],  # a vendor unchanged since before the first day is pulled by the write step
-    ),
-]
-
-
-FLOW = Flow(
-    BILLS_FLOW,
-    bill_assets,
-    replay=Replay(BillsFromJde.for_replay, SETTINGS_RESOURCES),
-)

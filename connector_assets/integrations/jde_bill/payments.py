@@ -1,6 +1,7 @@
 """BILL payments -> JD Edwards: a payment BILL made posts to JDE once per bill it pays, on the voucher the
 bill came from (``ML_RecordPayment``) or as a journal entry; the bodies, keys and target are
-``jde.payment_postings``. Depth: docs/integrations/jde_bill.md, "The flows" ("payments, BILL -> JDE").
+``jde.payment_postings``; the flow, its assets and replay are an instance's (``payments_flow``). Depth:
+docs/integrations/jde_bill.md, "The flows" ("payments, BILL -> JDE").
 """
 
 import logging
@@ -12,15 +13,19 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
-from connector_assets.bill.documents import current_versions
+from connector_assets.bill.documents import PAYMENTS, current_versions
 from connector_assets.bill.payment_fields import PaymentOutcomes, paid_bills, payment_status
 from connector_assets.bill.payments_read import read_payments_day
 from connector_assets.bill.reads import bill_by_id
 from connector_assets.flows import amounts
+from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.out_of_scope import OutOfScope
 from connector_assets.flows.record_models import matching, record_model, string
+from connector_assets.flows.replays import Replay
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.payment_postings import (
@@ -34,8 +39,11 @@ from connector_assets.jde.payment_postings import (
     voucher_payment,
 )
 from connector_assets.jde.payment_postings import journal_key as posting_key
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.jde.target_base import JDE_CHECKS
+from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.runtime.session_source import SessionSource
-from connector_resources import settings
+from connector_assets.saas.assets import saas_partitions
 from connector_resources.bill import BillResource
 from connector_resources.bill.session import BillSession
 from connector_resources.ledger import Ledger
@@ -43,31 +51,18 @@ from connector_resources.refusals import Refusal, master_missing, refusal_of, re
 from connector_resources.replay import shared_value
 
 from .bill_keys import ENTITY, VOUCHER_LINK
-from .bill_side import PAYMENTS_ENTITY, PAYMENTS_SOURCE
-from .integration import INTEGRATION, PAYMENTS_ROUTE, setting
+from .integration import Own, route, settings_resources
 
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
 HOME_CURRENCY = "USD"  # a BILL vendor with no billCurrency is billed and paid in USD (BILL funds in USD)
 BLANK = "the company's currency"  # how a message names a currency not known (JDE takes the company's)
-PAID_STATUSES_ENV = setting("PAID_STATUSES")
-POSTING_ENV = setting("PAYMENT_POSTING")
-DEBIT_ENV = setting("PAYMENT_DEBIT_ACCOUNT")
-CREDIT_ENV = setting("PAYMENT_CREDIT_ACCOUNT")
+JOURNAL_ACCOUNTS = ("payment_debit_account", "payment_credit_account")  # the settings a journal posts to
 
 
-def paid_statuses() -> frozenset[str]:
-    """The BILL payment statuses that post to JDE (``ML_JDE_BILL_PAID_STATUSES``)."""
-    return frozenset(settings.read(PAID_STATUSES_ENV))
-
-
-def posting() -> str:
-    """``ML_JDE_BILL_PAYMENT_POSTING``: voucher_else_journal, voucher or journal."""
-    return settings.read(POSTING_ENV)
-
-
-def bill_origin(ledger: Ledger, bill_id: str) -> JdeOrigin | None:
-    """Where bill ``bill_id`` came from in JDE, None when it did not come from JDE (no ``bill`` xref)."""
-    return jde_origin(ledger, INTEGRATION, ENTITY, VOUCHER_LINK, "bill", bill_id)
+def bill_origin(ledger: Ledger, integration: str, bill_id: str) -> JdeOrigin | None:
+    """Where ``integration``'s bill ``bill_id`` came from in JDE, None when it did not come from JDE (no
+    ``bill`` xref)."""
+    return jde_origin(ledger, integration, ENTITY, VOUCHER_LINK, "bill", bill_id)
 
 
 def journal_key(payment_id: str, bill_id: str) -> targets.BatchKey:
@@ -77,10 +72,12 @@ def journal_key(payment_id: str, bill_id: str) -> targets.BatchKey:
 
 @dataclass(frozen=True)
 class PostingRules:
-    """What decides how a payment posts: the mode and the journal accounts."""
+    """What decides how a payment posts: the mode and the journal accounts, the instance's settings (``it``:
+    what a refusal names)."""
 
     posting: str
     journal: JournalAccounts
+    it: Instance
 
 
 JdeBillPaymentRecord = record_model(
@@ -173,14 +170,16 @@ def map_payment(
         elif rules.posting == "voucher":
             said = (
                 f"{label}: the bill came from JDE {origin.jde_key}, which has no voucher in JDE yet "
-                f"({POSTING_ENV}=voucher waits for one); retried later, recorded once a voucher is applied"
+                f"({rules.it.variable('payment_posting')}=voucher waits for one); retried later, recorded "
+                "once a voucher is applied"
             )
             waits = {"system": "JDE", "waits_for": f"a voucher on {origin.jde_key}"}
             yield Rejected.of(key, Refusal("target_processing", said, waits))
             continue
         elif rules.journal.problem is not None:
             said = f"{label}: cannot be a journal entry: {rules.journal.problem}"
-            setting = {"system": "JDE", "setting": f"{DEBIT_ENV}, {CREDIT_ENV}"}
+            accounts = ", ".join(map(rules.it.variable, JOURNAL_ACCOUNTS))
+            setting = {"system": "JDE", "setting": accounts}
             yield Rejected.of(key, Refusal("configuration", said, setting))
             continue
         else:
@@ -209,6 +208,7 @@ def _not_a_payment(label: str, amount: Decimal) -> str:
 
 
 def payment_records(
+    it: Instance,
     ledger: Ledger,
     staging: Any,
     versions: Iterable[Version],
@@ -221,16 +221,22 @@ def payment_records(
     cache is missing). ``bill``: the BILL resource the paid payments' vendors are read on for their currency
     (``vendor_currencies``, keeping them in ``known_currencies``); without one every payment is taken to be
     in its company's currency."""
-    mode, outcomes = posting(), PaymentOutcomes.of(versions, paid_statuses())
+    mode, outcomes = it.setting("payment_posting"), PaymentOutcomes.of(versions, it.setting("paid_statuses"))
     for version in outcomes.undone:
-        yield from _undone_after_posting(ledger, version.record)
+        yield from _undone_after_posting(ledger, it.instance, version.record)
     outcomes.say_recorded(log)
     chosen = outcomes.paid
-    origins = {bill: bill_origin(ledger, bill) for v in chosen for bill, _ in paid_bills(v.record) if bill}
+    origins = {
+        bill: bill_origin(ledger, it.instance, bill)
+        for v in chosen
+        for bill, _ in paid_bills(v.record)
+        if bill
+    }
     journal_needed = mode == "journal" or any(o and o.voucher is None for o in origins.values())
     gl = GlAccounts.load(staging) if journal_needed and mode != "voucher" else None
-    accounts = JournalAccounts.checked(gl, DEBIT_ENV, CREDIT_ENV) if gl is not None else None
-    rules = PostingRules(mode, accounts or JournalAccounts(None, None))
+    debit, credit = map(it.variable, JOURNAL_ACCOUNTS)
+    accounts = JournalAccounts.checked(gl, debit, credit) if gl is not None else None
+    rules = PostingRules(mode, accounts or JournalAccounts(None, None), it)
     currencies = None
     if bill is not None and chosen:
         currencies = vendor_currencies(bill, (v.record for v in chosen), known_currencies)
@@ -240,37 +246,14 @@ def payment_records(
         yield from map_payment(version.record, version.updated_at, origins, rules, currency)
 
 
-def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[Rejected]:
+def _undone_after_posting(ledger: Ledger, integration: str, payment: dict[str, Any]) -> Iterator[Rejected]:
     """A payment JDE holds that BILL no longer counts as paid: the integration never reverses a JDE posting,
     so it asks a person to (an item abandoned since the posting is not raised again by later runs)."""
     payment_id, status = str(payment["id"]), payment_status(payment) or "no longer paid"
     for bill_id, _ in paid_bills(payment):
         key, words = f"{payment_id}:{bill_id}", f"BILL payment {payment_id} of bill {bill_id}"
-        if undone := undone_after_posting(ledger, INTEGRATION, "bill", key, words, f"{status} in BILL"):
+        if undone := undone_after_posting(ledger, integration, "bill", key, words, f"{status} in BILL"):
             yield undone
-
-
-def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid, the day read
-    from BILL first unless a complete read of it is staged (``bill.payments_read``)."""
-    read_payments_day(context, partition, PAYMENTS_ENTITY)
-    documents = collect_documents(context, partition, PAYMENTS_SOURCE, PAYMENTS_FLOW)
-    resources = context.resources
-    ledger = resources.ledger.get()
-    records = payment_records(ledger, resources.staging, documents.current, context.log, resources.bill)
-    yield from skips_audited(PAYMENTS_FLOW, ledger, records, run_id=context.run.run_id, partition=partition)
-
-
-def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected | OutOfScope]:
-    """The named payments (``payment:bill``) read from BILL again, mapped with today's settings (replay),
-    their vendors' currencies read once per replay, however many of its payments a vendor made; one out of
-    scope today is skipped by the replay (``flows.replays``: an item queued before the rule, resolved)."""
-    resources = context.resources
-    versions = current_versions(resources.bill, [key.split(":", 1)[0] for key in keys])
-    known = shared_value((INTEGRATION, "vendor currencies", id(resources.bill)), dict)
-    yield from payment_records(
-        resources.ledger.get(), resources.staging, versions, bill=resources.bill, known_currencies=known
-    )
 
 
 class BillPayments(PaymentPostings):
@@ -284,22 +267,63 @@ class BillPayments(PaymentPostings):
         return journal_key(record.fields["payment_reference"], record.fields["bill_id"])
 
 
-PAYMENTS_FLOW = PAYMENTS_ROUTE.flow(
-    "payments",
-    "payment",
-    JdeBillPaymentRecord,
-    map_payments,
-    remap_payments,
-    BillPayments,
-    # Adopting a journal batch (F0911Z1) or a payment JDE already holds (F0414, ``jde.payment_repeats``); the
-    # F0901 cache is upstream.
-    reads={"JDE": (targets.JOURNAL_TABLE, targets.PAYMENT_TABLE, *targets.PERIOD_TABLES)},
-    # A day's rejections are facts about single payments (a bill that is not from JDE: BILL's own bills
-    # may be most of them), not a broken mapping: what is systemic (the F0901 cache missing, a status or
-    # posting setting unreadable) fails the step before any record is mapped, and journal accounts that
-    # F0901 refuses are named on each journal payment. So no share of rejections fails the day.
-    systemic_share=1.0,
-    # The mapped step reads the day's BILL payments itself (``bill.payments_read``): in the org's pool, so it
-    # never adds calls beside a BILL step already holding BILL's 3 in flight.
-    mapped_pool=BillResource.from_settings().concurrency_pool,
-)
+def payments_flow(own: Own) -> Flow:
+    """The instance's payments flow (its assets: the shared steps plus ``payments_inbox_done``, which
+    acknowledges the webhook deliveries a run consumed), reading its BILL's payments (``Own.bill``) with its
+    settings; a webhook and the poll of one payment write it once (``flows.documents``)."""
+    source = own.bill.source(PAYMENTS)
+
+    def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid, the day
+        read from BILL first unless a complete read of it is staged (``bill.payments_read``)."""
+        read_payments_day(context, partition, own.bill.entity(PAYMENTS.asset))
+        documents, r = collect_documents(context, partition, source, spec), context.resources
+        ledger = r.ledger.get()
+        records = payment_records(own.it, ledger, r.staging, documents.current, context.log, r.bill)
+        yield from skips_audited(spec, ledger, records, run_id=context.run.run_id, partition=partition)
+
+    def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected | OutOfScope]:
+        """The named payments (``payment:bill``) read from BILL again, mapped with today's settings (replay),
+        their vendors' currencies read once per replay, however many of its payments a vendor made; one out
+        of scope today is skipped by the replay (``flows.replays``: an item queued before the rule,
+        resolved)."""
+        r = context.resources
+        versions = current_versions(r.bill, [key.split(":", 1)[0] for key in keys])
+        known = shared_value((own.instance, "vendor currencies", id(r.bill)), dict)
+        yield from payment_records(own.it, r.ledger.get(), r.staging, versions, None, r.bill, known)
+
+    spec = route(own.it, "bill", "JDE").flow(
+        "payments",
+        "payment",
+        JdeBillPaymentRecord,
+        map_payments,
+        remap_payments,
+        BillPayments,
+        # Adopting a journal batch (F0911Z1) or a payment JDE already holds (F0414, ``jde.payment_repeats``);
+        # the F0901 cache is upstream.
+        reads={"JDE": (targets.JOURNAL_TABLE, targets.PAYMENT_TABLE, *targets.PERIOD_TABLES)},
+        # A day's rejections are facts about single payments (a bill that is not from JDE: BILL's own bills
+        # may be most of them), not a broken mapping: what is systemic (the F0901 cache missing, a status or
+        # posting setting unreadable) fails the step before any record is mapped, and journal accounts that
+        # F0901 refuses are named on each journal payment. So no share of rejections fails the day.
+        systemic_share=1.0,
+        # The mapped step reads the day's BILL payments itself (``bill.payments_read``): in the org's pool,
+        # so it never adds calls beside a BILL step already holding BILL's 3 in flight.
+        mapped_pool=BillResource.from_settings().concurrency_pool,
+    )
+    assets = [
+        *own.bill.assets(PAYMENTS.asset),  # an instance reaching a BILL organization of its own: its payments
+        *build_flow_assets(
+            spec,
+            inbox=source,
+            partitions_def=saas_partitions,
+            upstream=[GL_ACCOUNTS.asset],
+            resource_keys={"jde", "bill"},
+        ),
+    ]
+    # A payment on a voucher batch waits for R04110ZA (``jde.unprocessed_batches``): released on the JDE the
+    # replay writes with.
+    replay = Replay(
+        BillPayments.for_replay, settings_resources(own.it), outside=(*JDE_CHECKS, unprocessed_checks)
+    )
+    return Flow(spec, assets, replay=replay, inbox=source)

@@ -12,7 +12,8 @@ from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
 from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets, run_partitions
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replays import Replay
 from connector_assets.jde.addressed_suppliers import (
@@ -23,17 +24,15 @@ from connector_assets.jde.addressed_suppliers import (
 from connector_assets.jde.assets import jde_partitions, supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES
-from connector_resources import settings
 from connector_resources.refusals import source_invalid
 
-from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES, setting
+from .bill_keys import VENDOR
+from .integration import route, settings_resources
 
-DEFAULT_COUNTRY_SETTING = setting("VENDOR_DEFAULT_COUNTRY")
 
-
-def default_country() -> str:
-    """``ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY``: the country of addresses JDE keeps without one ("": none)."""
-    return settings.read(DEFAULT_COUNTRY_SETTING).upper()
+def default_country(it: Instance) -> str:
+    """``ML_<INSTANCE>_VENDOR_DEFAULT_COUNTRY``: the country of addresses JDE keeps without one ("": none)."""
+    return it.setting("vendor_default_country").upper()
 
 
 BillVendorRecord = record_model(
@@ -100,63 +99,50 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
     )
 
 
-def map_vendors(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
-    also = _awaited(context, partition)
-    found = changed_addressed_suppliers(
-        context,
-        partition,
-        also,
-        f"{INTEGRATION} {VENDORS_FLOW.name}",
-        lambda: _awaited(context, run_partitions(context)[-1]),
+def vendors_flow(it: Instance) -> Flow:
+    """The instance's vendors flow: its spec, assets and replay; the default country is read as a run
+    maps (once for all its suppliers)."""
+
+    def map_vendors(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
+        also = _awaited(spec, context, partition)
+        found = changed_addressed_suppliers(
+            context,
+            partition,
+            also,
+            f"{it.instance} {spec.name}",
+            lambda: _awaited(spec, context, run_partitions(context)[-1]),
+        )
+        yield from _vendors(found, default_country(it))
+
+    def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named suppliers read from JDE again and mapped (replay)."""
+        found = addressed_suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()})
+        yield from _vendors(found, default_country(it))
+
+    # Decided when the definitions are built (lineage, the job's selection, what ``ml-connector ping``
+    # checks); the readers ask the setting again when they run.
+    addresses = supplier_addresses_staged()
+    spec = route(it).flow(
+        "vendors",
+        VENDOR,
+        BillVendorRecord,
+        map_vendors,
+        remap_vendors,
+        BillVendors,
+        # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
+        reads={"JDE": (SUPPLIER_ADDRESSES.table,)} if addresses else {},
     )
-    yield from _vendors(found)
+    # F0116's staging asset comes with the JDE side (``system_sides``), which every instance reads.
+    assets = build_flow_assets(spec, partitions_def=jde_partitions, upstream=supplier_sources(addresses))
+    return Flow(spec, assets, replay=Replay(BillVendors.for_replay, settings_resources(it)))
 
 
-def _awaited(context: Any, partition: str | None) -> set[int]:
+def _awaited(spec: FlowSpec, context: Any, partition: str | None) -> set[int]:
     """The suppliers held records wait for (asked on the run's last day: ``awaited_keys``)."""
-    return {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
+    return {int(key) for key in awaited_keys(context, partition, spec) if key.isdigit()}
 
 
-def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named suppliers read from JDE again and mapped (replay)."""
-    yield from _vendors(
-        addressed_suppliers_by_number(context.resources.jde, {int(k) for k in keys if k.isdigit()})
-    )
-
-
-def _vendors(suppliers: Iterable[JdeSupplier]) -> Iterator[Mapped | Rejected]:
-    country = default_country()  # the setting read once for them all
+def _vendors(suppliers: Iterable[JdeSupplier], country: str) -> Iterator[Mapped | Rejected]:
     for supplier in suppliers:
         yield map_vendor(supplier, country)
-
-
-# Decided when the definitions load (lineage, the job's selection, what ``ml-connector ping`` checks); the
-# readers ask the setting again when they run.
-_ADDRESSES = supplier_addresses_staged()
-
-VENDORS_FLOW = ROUTE.flow(
-    "vendors",
-    "vendor",
-    BillVendorRecord,
-    map_vendors,
-    remap_vendors,
-    BillVendors,
-    # F0116 is staged outside JDE_TABLES, so ping learns of it here; F0401 / F0101 come from the lineage.
-    reads={"JDE": (SUPPLIER_ADDRESSES.table,)} if _ADDRESSES else {},
-)
-
-# F0116's staging asset comes with the JDE side (``system_sides``), which every instance reads.
-vendor_assets = [
-    *build_flow_assets(
-        VENDORS_FLOW,
-        partitions_def=jde_partitions,
-        upstream=supplier_sources(_ADDRESSES),
-    ),
-]
-
-FLOW = Flow(
-    VENDORS_FLOW,
-    vendor_assets,
-    replay=Replay(BillVendors.for_replay, SETTINGS_RESOURCES),
-)

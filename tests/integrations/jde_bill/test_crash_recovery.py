@@ -45,6 +45,7 @@ from unittest import mock
 
 import pytest
 import sqlalchemy as sa
+from built_parts import built
 from jde_bill_world import SUPPLIER_SOURCES, JdeBillWorld, jde_bill_world, nothing_lost, vendor_identity
 from kill9 import CHILD as WRITE_STEP  # a write step run alone in a child process
 from kill9 import CRASH_WINDOW, child_env, kill_when_ready
@@ -52,11 +53,11 @@ from request_log import RequestLog, logged_bill, settled
 from roots import TESTS
 from waiting import phase, wait_until
 
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_resources.ledger import Ledger, XrefLeased, lease_length, schema
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.timeout(600)  # two days mapped, a child process killed, a rerun: at load 15 too
+VENDORS_FLOW = built("jde_bill").flow("vendors").spec
 MAPPED, WRITTEN = VENDORS_FLOW.key("mapped").to_user_string(), VENDORS_FLOW.key("written").to_user_string()
 JDE = JdeSandboxSettings(scale=0.2)  # 57 suppliers on the day: 60 claims ahead leave 50 and more at the kill
 # The replay's day: 15 suppliers. A replay takes one record at a time (nothing claimed ahead), so a longer

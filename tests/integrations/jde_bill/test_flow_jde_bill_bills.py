@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import requests
 import sqlalchemy as sa
+from built_parts import built
 from jde_bill_world import (
     MASTER,
     ORDER_SOURCES,
@@ -25,9 +26,9 @@ from mapping_rows import own_ledger, save_rows
 from request_log import Logged, RequestLog, logged_simulators
 from roots import ROOT
 
+from connector_assets.components import JdeBill
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS, DEPARTMENTS, BillPolicy
-from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, FLOW
+from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
 from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -40,6 +41,10 @@ from connector_resources.replay import replay_items
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 ARCHIVED_CHART_ID = "0ca02bbWHAXckE0RjYXV"  # BILL sandbox 6190 Advertising, archived by its seed
+PARTS = built("jde_bill")
+FLOW = PARTS.flow("bills")
+BILLS_FLOW = FLOW.spec
+ACCOUNTS, DEPARTMENTS = PARTS.mapping_table("account_map"), PARTS.mapping_table("department_map")
 SOURCES = ORDER_SOURCES
 VENDORS = (*SUPPLIER_SOURCES, "jde_bill/vendors_mapped", "jde_bill/vendors_written")
 BILLS = ("jde_bill/bills_mapped", "jde_bill/bills_written")
@@ -218,7 +223,7 @@ def _the_euro_bill_paid_in_bill_is_recorded_on_its_voucher_in_euros_once(
 def _order_billed_before_its_voucher(world: World) -> tuple[JdePurchaseOrder, JdeVoucher]:
     """An approved order whose header changed on another day than its first voucher (which changed on
     the test's day): so the order can become a bill on its own day before the voucher arrives."""
-    policy = BillPolicy.from_settings()
+    policy = BillPolicy.of(JdeBill())
     jde = world.resources["jde"]
     vouchers = {
         v.key: v

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from built_parts import built
 from flow_proofs import two_runs_write_once
 from jde_bill_world import (
     MASTER,
@@ -33,13 +34,12 @@ from jde_bill_world import (
 )
 
 from connector_assets.flows.replays import Replays, build_replays
-from connector_assets.integrations.jde_bill.bills import BILLS_FLOW
-from connector_assets.integrations.jde_bill.bills import FLOW as BILLS
-from connector_assets.integrations.jde_bill.vendors import FLOW as VENDORS
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.timeout(900)  # two races of two spawned runs, mapping and replays: load 15 too
+PARTS = built("jde_bill")
+VENDORS, BILLS = PARTS.flow("vendors"), PARTS.flow("bills")
+VENDORS_FLOW, BILLS_FLOW = VENDORS.spec, BILLS.spec
 SOURCES = (*ORDER_SOURCES, *SUPPLIER_SOURCES)
 VENDORS_MAPPED, VENDORS_WRITTEN = "jde_bill/vendors_mapped", "jde_bill/vendors_written"
 BILLS_MAPPED, BILLS_WRITTEN = "jde_bill/bills_mapped", "jde_bill/bills_written"

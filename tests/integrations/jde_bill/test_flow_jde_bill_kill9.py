@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
+from built_parts import built
 from jde_bill_world import (
     MASTER,
     ORDER_SOURCES,
@@ -42,12 +43,10 @@ from jde_bill_world import (
 )
 from kill9 import kill_mid_write
 
-from connector_assets.integrations.jde_bill.bills import BILLS_FLOW
-from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
+VENDORS_FLOW, BILLS_FLOW, PAYMENTS_FLOW = built("jde_bill").specs
 SOURCES = (*ORDER_SOURCES, *SUPPLIER_SOURCES)
 VENDORS_MAPPED = VENDORS_FLOW.key("mapped").to_user_string()
 VENDORS_WRITTEN = VENDORS_FLOW.key("written").to_user_string()

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from built_parts import built
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
 from instances import instance_for_test
 from jde_bill_world import BillClerk, JdeBillWorld, forget_target, jde_bill_world
@@ -23,20 +24,16 @@ from jde_money import stored
 from ledger_entries import queued
 
 from connector_assets.bill.documents import read_current
+from connector_assets.components import JdeBill
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.out_of_scope import OUT_OF_SCOPE, OutOfScope
 from connector_assets.flows.replays import build_replays
 from connector_assets.integrations.jde_bill.payments import (
-    CREDIT_ENV,
-    PAYMENTS_FLOW,
-    POSTING_ENV,
     BillPayments,
     PostingRules,
     bill_origin,
     map_payment,
 )
-from connector_assets.integrations.jde_bill.payments_flow import FLOW as PAYMENTS
-from connector_assets.integrations.jde_bill.wiring import payments_inbox_sensor
 from connector_assets.jde.payment_postings import JdeOrigin, JournalAccounts, Voucher
 from connector_assets.jde.targets import VoucherNotReady
 from connector_resources.ledger import Ledger, LedgerResource
@@ -47,6 +44,11 @@ from connector_sandbox.serve import serve_in_thread
 
 pytestmark = pytest.mark.timeout(600)  # Dagster runs: load 15 too
 
+PARTS, IT = built("jde_bill"), JdeBill()  # the default instance's parts, and the instance
+PAYMENTS = PARTS.flow("payments")
+PAYMENTS_FLOW = PAYMENTS.spec
+[payments_inbox_sensor] = PARTS.sensors
+CREDIT_ENV, POSTING_ENV = IT.variable("payment_credit_account"), IT.variable("payment_posting")
 KEY = "sandbox-bill-webhook"  # the BILL simulator's fixed securityKey
 FLOW = ("jde_bill/payments_mapped", "jde_bill/payments_written", "jde_bill/payments_inbox_done")
 
@@ -401,7 +403,7 @@ def test_the_sensor_requests_a_run_for_the_events_day_and_acknowledges_other_eve
         assert isinstance(payments_inbox_sensor(context), SkipReason)
 
 
-RULES = PostingRules("voucher_else_journal", JournalAccounts("1.4310", "1.1110"))
+RULES = PostingRules("voucher_else_journal", JournalAccounts("1.4310", "1.1110"), IT)
 PAID_ON = datetime(2026, 3, 2, 10, tzinfo=UTC)
 
 
@@ -447,7 +449,7 @@ def test_each_bill_of_a_payment_posts_by_its_origin_and_bad_amounts_are_refused_
     )
 
     # Waiting for a voucher instead of a journal; and a journal whose accounts F0901 refuses.
-    waiting = PostingRules("voucher", RULES.journal)
+    waiting = PostingRules("voucher", RULES.journal, IT)
     [held] = map_payment(_payment((order_bill, "80")), PAID_ON, origins, waiting)
     assert (
         isinstance(held, Rejected)
@@ -455,7 +457,7 @@ def test_each_bill_of_a_payment_posts_by_its_origin_and_bad_amounts_are_refused_
         and "retried later" in held.reason
     )
     broken = PostingRules(
-        "voucher_else_journal", JournalAccounts("1.4310", "1.1000", "account 1.1000 is not postable")
+        "voucher_else_journal", JournalAccounts("1.4310", "1.1000", "account 1.1000 is not postable"), IT
     )
     [refused] = map_payment(_payment((order_bill, "80")), PAID_ON, origins, broken)
     assert (
@@ -516,19 +518,18 @@ def test_a_payment_posts_in_its_vendors_bill_currency_with_that_currencys_decima
 def test_a_purchase_order_bill_pays_the_voucher_later_applied_to_it(tmp_path, monkeypatch):
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     ledger.record_target("jde_bill", "bill", "JDE", "PO:00001:4041:OP", "bill", "00n02ORDERBILL000001", "h")
-    assert bill_origin(ledger, "00n02ORDERBILL000001") == JdeOrigin("PO:00001:4041:OP", None)
+    assert bill_origin(ledger, "jde_bill", "00n02ORDERBILL000001") == JdeOrigin("PO:00001:4041:OP", None)
     ledger.record_target(
         "jde_bill", "bill_voucher", "JDE", "PV:00001:10008:PV", "bill", "00n02ORDERBILL000001", "h"
     )
-    origin = bill_origin(ledger, "00n02ORDERBILL000001")
+    origin = bill_origin(ledger, "jde_bill", "00n02ORDERBILL000001")
     assert origin.voucher == Voucher("00001", 10008, "PV") and origin.company == "00001"
-    assert bill_origin(ledger, "00n02NOTFROMJDE00001") is None
+    assert bill_origin(ledger, "jde_bill", "00n02NOTFROMJDE00001") is None
     monkeypatch.setenv(POSTING_ENV, "sometimes")
-    from connector_assets.integrations.jde_bill.payments import posting
     from connector_resources.settings import SettingError
 
     with pytest.raises(SettingError, match="ML_JDE_BILL_PAYMENT_POSTING='sometimes'"):
-        posting()
+        IT.setting("payment_posting")
 
 
 def test_a_payment_recorded_into_bill_from_outside_is_not_sent_back_to_jde():
@@ -549,7 +550,7 @@ def test_a_payment_recorded_into_bill_from_outside_is_not_sent_back_to_jde():
     }
     scheduled = {**_payment(("00n02BILL00000000001", "10.00")), "singleStatus": "SCHEDULED"}
     versions = [Version("stp1", PAID_ON, recorded, "poll"), Version("stp2", PAID_ON, scheduled, "poll")]
-    assert list(payment_records(NoLedger(), None, versions)) == []
+    assert list(payment_records(IT, NoLedger(), None, versions)) == []
 
 
 class _Bill:
@@ -618,7 +619,7 @@ def test_a_payment_voided_after_it_reached_jde_is_raised_once_for_a_person(tmp_p
     )
     voided = {**_payment(("00n02BILL00000000001", "10.00")), "singleStatus": "VOIDED", "onlinePayment": True}
     versions = [Version("stp02PAYMENT00000001", PAID_ON, voided, "poll")]
-    [raised] = payment_records(ledger, None, versions)
+    [raised] = payment_records(IT, ledger, None, versions)
     assert (
         raised.source_key == key
         and "is now VOIDED in BILL" in raised.reason
@@ -626,7 +627,9 @@ def test_a_payment_voided_after_it_reached_jde_is_raised_once_for_a_person(tmp_p
     )
     item = queued(ledger, ("jde_bill", "payments", "payment"), key, raised.reason)
     ledger.abandon(item.id, reason="reversed in JDE by AP")
-    assert list(payment_records(ledger, None, versions)) == []  # the day's later runs do not raise it again
+    assert (
+        list(payment_records(IT, ledger, None, versions)) == []
+    )  # the day's later runs do not raise it again
 
 
 def test_a_replay_reads_each_vendors_currency_once_however_many_of_its_payments_it_replays(world):

@@ -13,20 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from built_parts import built
 from instances import instance_for_test
 from jde_bill_world import JdeBillWorld, forget_target, jde_bill_world
 
 from connector_assets.bill.targets import VendorIndex
+from connector_assets.components import JdeBill
 from connector_assets.deployment import known_names
 from connector_assets.flows.access import flow_access
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_bill.vendors import FLOW as VENDORS
-from connector_assets.integrations.jde_bill.vendors import (
-    VENDORS_FLOW,
-    default_country,
-    map_vendor,
-)
+from connector_assets.integrations.jde_bill.vendors import default_country, map_vendor
 from connector_assets.jde.assets import supplier_addresses_staged as addresses_enabled
 from connector_assets.jde.documents import JdeSupplier
 from connector_resources.replay import replay_items
@@ -35,6 +32,8 @@ from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_julian
 
+VENDORS = built("jde_bill").flow("vendors")
+VENDORS_FLOW = VENDORS.spec
 SOURCES = ("jde/suppliers", "jde/address_book", "jde/supplier_addresses")
 FLOW = ("jde_bill/vendors_mapped", "jde_bill/vendors_written")
 
@@ -317,12 +316,12 @@ def test_the_address_settings_say_on_or_off_and_a_two_letter_country(monkeypatch
     with pytest.raises(SettingError, match="ML_JDE_BILL_VENDOR_ADDRESSES"):
         addresses_enabled()
     monkeypatch.delenv("ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY", raising=False)
-    assert default_country() == ""
+    assert default_country(JdeBill()) == ""
     monkeypatch.setenv("ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY", "us")
-    assert default_country() == "US"
+    assert default_country(JdeBill()) == "US"
     monkeypatch.setenv("ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY", "USA")
     with pytest.raises(SettingError, match="ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY"):
-        default_country()
+        default_country(JdeBill())
 
 
 def test_the_integration_is_one_package_merged_into_the_definitions_staging_and_pinging_f0116():

@@ -4,19 +4,13 @@ rule and every refusal's wording is proven without a simulator."""
 from datetime import date
 
 import pytest
+from built_parts import built
 
 from connector_assets.bill.classifications import BillClassification
 from connector_assets.bill.targets import BillAlreadyPaid
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
-from connector_assets.integrations.jde_bill.bill_mappings import (
-    ACCOUNTS,
-    DEPARTMENTS,
-    PAYMENT_TERMS,
-    BillPolicy,
-    LineCoder,
-    net_days,
-)
+from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy, BillTables, LineCoder, net_days
 from connector_assets.integrations.jde_bill.bill_target import (
     CURRENCY_RULE,
     BillCurrencyMismatch,
@@ -29,6 +23,9 @@ from connector_assets.jde.order_vouchers import first_voucher
 from connector_resources.mapping_gaps import MappingGap, mapping_gaps
 from connector_resources.refusals import refusal_of
 
+PARTS = built("jde_bill")
+TABLES = BillTables(*PARTS.mapping_tables)
+ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS = TABLES
 SUPPLIES, ARCHIVED = "0ca02SUPPLIES000001", "0ca02ADVERTISING001"
 OPERATIONS, CLOSED_DEPT = "0de02OPERATIONS0001", "0de02VENTES00000001"
 POLICY = BillPolicy(
@@ -57,9 +54,14 @@ def _books(accounts=None, departments=None, terms=None, vendors=None) -> Books:
             OPERATIONS: BillClassification("Operations", False),
             CLOSED_DEPT: BillClassification("Ventes", True),
         },
+        TABLES,
     )
     return Books(
-        coder, terms if terms is not None else {"N30": "30", "N45": "45"}, POLICY, vendors or {4343: "009V"}
+        coder,
+        terms if terms is not None else {"N30": "30", "N45": "45"},
+        POLICY,
+        vendors or {4343: "009V"},
+        PARTS.flow("vendors").spec,
     )
 
 
@@ -193,8 +195,11 @@ def test_an_order_whose_lines_lack_rows_of_one_table_names_every_value_as_data()
 
 
 def test_due_dates_come_from_terms_a_default_without_any_and_unknown_terms_are_refused():
-    assert net_days(["", "N45"], {"N45": "45"}, POLICY) == 45  # the supplier's terms when the order has none
-    assert net_days(["", None], {}, POLICY) == 30  # no terms at all: the default
+    terms = PAYMENT_TERMS
+    assert (
+        net_days(["", "N45"], {"N45": "45"}, POLICY, terms) == 45
+    )  # the supplier's terms when the order has none
+    assert net_days(["", None], {}, POLICY, terms) == 30  # no terms at all: the default
     blank = map_order_bill(_order(_line(1), ptc=""), _books(), supplier_terms="")
     assert blank.body["dueDate"] == "2025-03-31"
     unknown = map_order_bill(_order(_line(1), ptc="N99"), _books())

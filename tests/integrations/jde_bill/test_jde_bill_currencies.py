@@ -207,6 +207,7 @@ def test_the_payments_reconciliation_names_a_currency_mismatch_and_compares_amou
     was switched to USD in BILL: each is one currency mismatch naming both codes, its amounts (500.00 EUR
     against 541.70 USD) not compared; a dollar voucher JDE shows less paid on is still an amount
     difference, in dollars."""
+    from connector_assets.components import JdeBill
     from connector_assets.integrations.jde_bill.payments import journal_key
     from connector_assets.integrations.jde_bill.reconcile.payments import reconcile_payments
     from connector_resources.ledger import Ledger
@@ -251,7 +252,7 @@ def test_the_payments_reconciliation_names_a_currency_mismatch_and_compares_amou
     ]
     jde = _JdeSide({"F0411": items, "F0911Z1": lines})
 
-    report = reconcile_payments(None, jde, bill, ledger, "2026-03-02")
+    report = reconcile_payments(JdeBill(), None, jde, bill, ledger, "2026-03-02")
     named = {(d.kind, d.record, d.field, d.values) for d in report.differences}
     assert named == {
         ("currency mismatch", "voucher 00001/9102/PV", "currency", ("EUR", "USD")),

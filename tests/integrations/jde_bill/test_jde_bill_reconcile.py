@@ -27,12 +27,12 @@ from jde_bill_world import (
     xrefs,
 )
 
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.reconcile_documents import row_account
 from connector_sandbox.bill import BillSandboxSettings
 
+INSTANCE = "jde_bill"  # the default instance: its ledger rows
 SOURCES = (*SUPPLIER_SOURCES, *ORDER_SOURCES)
 VENDORS_FLOW = ("jde_bill/vendors_mapped", "jde_bill/vendors_written")
 BILLS_FLOW = ("jde_bill/bills_mapped", "jde_bill/bills_written")
@@ -60,10 +60,10 @@ def _sync(made) -> None:
     the bills flow writes them. A clean sync: nothing left in the queue."""
     _materialize(made, made.day, *MASTER, *SOURCES, *VENDORS_FLOW, *BILLS_FLOW)
     for _ in range(2):
-        if not made.ledger.open_items(integration=INTEGRATION, flow="bills", status="held"):
+        if not made.ledger.open_items(integration=INSTANCE, flow="bills", status="held"):
             break
         _materialize(made, made.day, *VENDORS_FLOW, *BILLS_FLOW)
-    queue = made.ledger.open_items(integration=INTEGRATION)
+    queue = made.ledger.open_items(integration=INSTANCE)
     assert [(i.source_key, i.status, i.depends_on, i.reason) for i in queue] == []
 
 
@@ -112,7 +112,7 @@ def _bills(resources, ledger) -> dict[str, dict]:
         bill = found[bill_id]
         written[key] = {
             **bill,
-            "an8": ledger.find_xref_by_target(INTEGRATION, "vendor", "bill", bill["vendorId"]).source_key,
+            "an8": ledger.find_xref_by_target(INSTANCE, "vendor", "bill", bill["vendorId"]).source_key,
             "taken_over": bill_id in linked,
             "open": bool(mine) and all(r["PST"] == "A" and r["AAP"] == r["AG"] for r in mine),
         }
@@ -247,7 +247,7 @@ def test_differences_planted_in_bill_are_named_by_record_field_and_both_values(w
     order_key = orders[0][0] if orders[0][0] != department_key else orders[1][0]
     credit = _credit_voucher(made, order_key, amount_key)
     _materialize(made, today, "jde/ap_ledger", *BILLS_FLOW)
-    [queued] = ledger.open_items(integration=INTEGRATION, flow="bills")
+    [queued] = ledger.open_items(integration=INSTANCE, flow="bills")
     assert (
         queued.source_key == order_key and "a credit is entered in BILL as a vendor credit" in queued.reason
     )
@@ -317,7 +317,7 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_voucher_payment_and_amount
 
     first = payer.pay(paid[1], Decimal("100.00"))
     _materialize(made, today, *PAYMENTS_FLOW_STEPS)  # the payments flow reads the day from BILL
-    assert ledger.get_xref(INTEGRATION, "payment", "bill", f"{first}:{paid[1]['id']}", "JDE").target_id
+    assert ledger.get_xref(INSTANCE, "payment", "bill", f"{first}:{paid[1]['id']}", "JDE").target_id
     clean, meta = _reconcile(made, today, PAYMENTS)
     assert clean.passed, clean.description
     assert meta["bill_payments_paid"] == 1 and meta["records_compared"] == 1
@@ -357,10 +357,10 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_voucher_payment_and_amount
 
 def test_each_reconciliation_reads_its_flow_and_runs_on_a_schedule_of_its_own(monkeypatch):
     """Lineage: source -> mapped -> written -> target -> reconciliation; the jobs' cadence is a setting."""
+    from built_parts import built
     from dagster import AssetKey
 
     from connector_assets.definitions import defs
-    from connector_assets.integrations.jde_bill.reconcile.assets import reconciliation_schedules
 
     graph = defs.resolve_asset_graph()
     for flow, target in (("vendors", "bill"), ("bills", "bill"), ("payments", "jde")):
@@ -374,4 +374,5 @@ def test_each_reconciliation_reads_its_flow_and_runs_on_a_schedule_of_its_own(mo
         "jde_bill_payments_reconcile_schedule",
     }
     monkeypatch.setenv("ML_JDE_BILL_RECONCILE_CRON", "15 6 * * *")
-    assert {s.cron_schedule for s in reconciliation_schedules()} == {"15 6 * * *"}
+    reconciling = [s for s in built("jde_bill").schedules if s.name.endswith("reconcile_schedule")]
+    assert {s.cron_schedule for s in reconciling} == {"15 6 * * *"}

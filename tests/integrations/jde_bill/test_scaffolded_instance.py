@@ -75,7 +75,11 @@ def test_a_scaffolded_second_instance_loads_as_it_is_and_writes_into_its_own_org
     monkeypatch.setenv("JDE_BILL_WEST_BILL_DEV_KEY", login["dev_key"])
 
     bill = with_two_organizations(INTEGRATION_WORLD.simulators["bill"]())
-    with importable(project), jde_bill_world(tmp_path, bill=bill) as world, instance_for_test() as instance:
+    with (
+        importable(project, copies=False),
+        jde_bill_world(tmp_path, bill=bill) as world,
+        instance_for_test() as instance,
+    ):
         monkeypatch.setenv("ML_BILL_URL", world.bill_url)  # both instances' BILL: the simulator
         loaded = dg.load_from_defs_folder(path_within_project=project)
         world.run_whole("jde/gl_accounts")

@@ -61,7 +61,11 @@ def deployment(tmp_path, monkeypatch):
     folder, the deployment's BILL connection pointing at the simulator."""
     bill = with_two_organizations(INTEGRATION_WORLD.simulators["bill"]())
     project, _root = scaffolded_project(tmp_path, INSTANCES)
-    with importable(project), jde_bill_world(tmp_path, bill=bill) as world, instance_for_test() as instance:
+    with (
+        importable(project, copies=False),
+        jde_bill_world(tmp_path, bill=bill) as world,
+        instance_for_test() as instance,
+    ):
         monkeypatch.setenv("ML_BILL_URL", world.bill_url)
         loaded = dg.load_from_defs_folder(path_within_project=project)
         yield world, loaded, instance

@@ -6,9 +6,7 @@ bill refused, held or queued is an expected gap. What is compared, currency mism
 docs/integrations/jde_bill.md, "Reconciliation".
 """
 
-from connector_assets.bill.classifications import (
-    bill_classifications,
-)
+from connector_assets.bill.classifications import bill_classifications
 from connector_assets.bill.reads import bill_by_id, in_window
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, amount, currencies_differ, money
 from connector_assets.flows.reconciliation_calls import counted
@@ -22,7 +20,8 @@ from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 from ..bill_keys import ENTITY, VOUCHER_LINK
-from ..bill_side import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
+from ..bills import CLASSIFICATIONS
+from ..integration import Own
 from ..payments import bill_currency
 from .compare import Drift, archived, bill_drift, lines_total
 from .planned_bills import Planned, PlannedBills, label_of
@@ -39,6 +38,7 @@ REFUSED = "refused by the bills flow, not queued yet"
 
 
 def reconcile_bills(
+    own: Own,
     staging: StagingResource,
     jde: SessionSource[JdeSession],
     bill: SessionSource[BillSession],
@@ -48,18 +48,18 @@ def reconcile_bills(
     """The day's bills compared (see the module's docstring)."""
     report, totals = new_report(), supplier_totals()
     start, end = jde_day_window(day)
-    queue = expectations(ledger, "bills")
+    queue = expectations(ledger, own.instance, "bills")
     names = {
         bill_id: found.name
-        for asset in (CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET)
+        for asset in map(own.bill.key, CLASSIFICATIONS)
         for bill_id, found in bill_classifications(staging, asset).items()
     }
     with counted(bill, report, "bill") as session:
         of_day = in_window(session, "bills", start, end)
-        sources = {bill_id: source_of(ledger, bill_id, ENTITY, VOUCHER_LINK) for bill_id in of_day}
+        sources = {b: source_of(ledger, own.instance, b, ENTITY, VOUCHER_LINK) for b in of_day}
         with counted(jde, report, "jde") as jde_session:  # one JDE session for all the day's reads
             also = {s for s in sources.values() if s}
-            plan = PlannedBills(staging, InSession(jde_session), ledger, day, also)
+            plan = PlannedBills(own, staging, InSession(jde_session), ledger, day, also)
         wanted = [p.bill_id for p in plan.planned.values() if p.bill_id and p.bill_id not in of_day]
         bills = {**of_day, **bill_by_id(session, "bills", wanted)}
         vendor_ids = {str(b.get("vendorId") or "").strip() for b in bills.values()} - {""}

@@ -13,6 +13,7 @@ from typing import Any
 
 from connector_assets.bill.payment_fields import made_by_bill, paid_bills, paid_on_bill, payment_status
 from connector_assets.bill.reads import bill_by_id, in_window
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.reconciliation import (
     CURRENCY_MISMATCH,
     Report,
@@ -30,13 +31,10 @@ from connector_assets.runtime.session_source import SessionSource
 from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
-from ..integration import INTEGRATION
 from ..payments import (
     bill_currency,
     bill_origin,
     journal_key,
-    paid_statuses,
-    posting,
 )
 from .reads import (
     close_totals,
@@ -115,6 +113,7 @@ def _in_currency(part: PaidPart, currencies: dict[str, str]) -> PaidPart:
 def _parts(
     payments: list[dict[str, Any]],
     ledger: Ledger,
+    integration: str,
     origins: dict,
     journal_only: bool,
     currencies: dict[str, str],
@@ -124,7 +123,7 @@ def _parts(
         currency = currencies.get(str(payment.get("vendorId") or "").strip(), "")
         for bill_id, raw in paid_bills(payment):
             if bill_id not in origins:
-                origins[bill_id] = bill_origin(ledger, bill_id)
+                origins[bill_id] = bill_origin(ledger, integration, bill_id)
             origin = origins[bill_id]
             v = origin.voucher if origin is not None and not journal_only else None
             voucher = (v.company, v.number, v.doc_type) if v is not None else None
@@ -133,6 +132,7 @@ def _parts(
 
 
 def reconcile_payments(
+    it: Instance,
     staging: Any,
     jde: Any,
     bill: Any,
@@ -142,8 +142,8 @@ def reconcile_payments(
     """The day's BILL payments compared with JDE (see the module's docstring)."""
     report, totals = new_report(), supplier_totals()
     start, end = day_window(day)
-    queue = expectations(ledger, "payments")
-    statuses, origins = paid_statuses(), {}
+    queue = expectations(ledger, it.instance, "payments")
+    statuses, origins = it.setting("paid_statuses"), {}
     with counted(bill, report, "bill") as session:
         of_day = in_window(session, "payments", start, end)
         ours = sorted(
@@ -151,17 +151,18 @@ def reconcile_payments(
             key=lambda p: (str(p.get("processDate") or ""), str(p["id"])),
         )
         paid = [p for p in ours if payment_status(p) in statuses]
-        journal_only = posting() == "journal"
+        journal_only = it.setting("payment_posting") == "journal"
+        unpaid = [p for p in ours if p not in paid]
         undone = [
             (part, posted)
-            for part in _parts([p for p in ours if p not in paid], ledger, origins, journal_only, {})
-            if (posted := posted_to_reverse(ledger, INTEGRATION, "payment", "bill", part.key))
+            for part in _parts(unpaid, ledger, it.instance, origins, journal_only, {})
+            if (posted := posted_to_reverse(ledger, it.instance, "payment", "bill", part.key))
         ]
         # The currency each payment is in: its vendor's (read by id, the paid and the undone ones' alone).
         payers = {str(p.get("vendorId") or "").strip() for p in paid + [part.payment for part, _ in undone]}
         vendors = bill_by_id(session, "vendors", payers - {""})
         currencies = {vendor_id: bill_currency(vendor) for vendor_id, vendor in vendors.items()}
-        parts = _parts(paid, ledger, origins, journal_only, currencies)
+        parts = _parts(paid, ledger, it.instance, origins, journal_only, currencies)
         undone = [(_in_currency(part, currencies), posted) for part, posted in undone]
         bills = bill_by_id(session, "bills", [p.bill_id for p in parts if p.voucher is not None])
     report.counts["bill_payments_of_the_day"] = len(of_day)
@@ -183,11 +184,11 @@ def reconcile_payments(
     twice = [p for p in parts if p.voucher not in reversed_vouchers | mismatched]
     _paid_twice(report, twice, bills, jde_paid, held_in)
     for part in parts:
-        supplier = source_of(ledger, str(part.payment.get("vendorId") or ""), "vendor") or ""
+        supplier = source_of(ledger, it.instance, str(part.payment.get("vendorId") or ""), "vendor") or ""
         shown = None if _refused(part) else _shown(part, shown_left, jde_paid, held_in, journals)
         _paid(report, queue, totals, part, supplier, shown)
     for part, posted in undone:
-        supplier = source_of(ledger, str(part.payment.get("vendorId") or ""), "vendor") or ""
+        supplier = source_of(ledger, it.instance, str(part.payment.get("vendorId") or ""), "vendor") or ""
         _undone(report, queue, part, supplier, posted, jde_paid, journals)
     close_totals(report, totals)
     return report

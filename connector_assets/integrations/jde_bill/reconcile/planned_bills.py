@@ -7,7 +7,7 @@ use the flow's own keys. A bill the flow no longer sends is "settled" (docs/inte
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +40,7 @@ from ..bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
 from ..bill_mappers import Books, map_order_bill, map_voucher_bill
 from ..bill_plan import plan_bills
 from ..bills import staged_books
-from ..integration import INTEGRATION
+from ..integration import Own
 from .compare import lines_total
 
 
@@ -89,13 +89,14 @@ class PlannedBills:
 
     def __init__(
         self,
+        own: Own,
         staging: StagingResource,
         jde: SessionSource[JdeSession],
         ledger: Ledger,
         day: str,
         also: Iterable[str],
     ) -> None:
-        self.ledger = ledger
+        self.ledger, self.integration = ledger, own.instance
         parsed = [p for p in map(parse_source_key, also) if p]
         orders = {order_ref(o): o for o in changed_purchase_orders(staging, jde, day)}
         vouchers = {v.key: v for v in changed_vouchers(staging, jde, day)}
@@ -107,14 +108,15 @@ class PlannedBills:
             ref
             for v in vouchers.values()
             if (ref := voucher_order(v)) is not None
-            and target_id_of(ledger, VOUCHER_LINK, voucher_source_key(v.key))
+            and target_id_of(ledger, own.instance, VOUCHER_LINK, voucher_source_key(v.key))
         }
         orders.update((order_ref(o), o) for o in purchase_orders_by_ref(jde, refs - set(orders)))
         self.read = {order_source_key(r) for r in orders} | {voucher_source_key(k) for k in vouchers}
         suppliers = [int(o.supplier) for o in orders.values() if o.supplier]
         suppliers += [int(v.pay_items[0].get("AN8") or 0) for v in vouchers.values()]
-        base = staged_books(staging, today=False)
-        books = Books(base.coder, base.terms, base.policy, vendor_ids(ledger, suppliers))
+        books = replace(
+            staged_books(own, staging, today=False), vendors=vendor_ids(ledger, own.instance, suppliers)
+        )
         self._supplier = {order_source_key(r): o.supplier for r, o in orders.items()}
         self._supplier |= {voucher_source_key(k): _an8(v) for k, v in vouchers.items()}
         self.planned: dict[str, Planned] = {}
@@ -124,7 +126,7 @@ class PlannedBills:
 
     def _of(self, record: Mapped | Rejected) -> Planned:
         key = record.source_key
-        bill_id = target_id_of(self.ledger, ENTITY, key)
+        bill_id = target_id_of(self.ledger, self.integration, ENTITY, key)
         if isinstance(record, Rejected):
             return Planned(
                 key, label_of(key), self._supplier.get(key, ""), bill_id, None, record.reason, (key,)
@@ -148,9 +150,9 @@ class PlannedBills:
         """Documents with a bill the flow no longer sends, mapped as it was written (see the module)."""
         takers: dict[OrderRef, tuple] = {}
         for ref in orders:
-            bill_id = target_id_of(self.ledger, ENTITY, order_source_key(ref))
+            bill_id = target_id_of(self.ledger, self.integration, ENTITY, order_source_key(ref))
             if bill_id and order_source_key(ref) not in self.planned:
-                link = self.ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id)
+                link = self.ledger.find_xref_by_target(self.integration, VOUCHER_LINK, "bill", bill_id)
                 parsed = parse_source_key(link.source_key) if link is not None else None
                 if parsed is not None and parsed[0] == "PV":
                     takers[ref] = (parsed[1], parsed[2], parsed[3])
@@ -160,7 +162,7 @@ class PlannedBills:
         terms = supplier_terms(jde, approved) if approved else {}
         for ref, order in orders.items():
             key = order_source_key(ref)
-            bill_id = target_id_of(self.ledger, ENTITY, key)
+            bill_id = target_id_of(self.ledger, self.integration, ENTITY, key)
             if not bill_id or key in self.planned:
                 continue
             taker = vouchers.get(takers.get(ref))  # type: ignore[arg-type]
@@ -191,7 +193,7 @@ class PlannedBills:
             voucher_source_key(k): (v, bill_id)
             for k, v in vouchers.items()
             if voucher_source_key(k) not in self.planned
-            and (bill_id := target_id_of(self.ledger, ENTITY, voucher_source_key(k)))
+            and (bill_id := target_id_of(self.ledger, self.integration, ENTITY, voucher_source_key(k)))
         }
         # A voucher on an order is charged as the order's first line, read whole as the flow reads it (a
         # stock line's branch/plant is on the order line, not on the voucher's own copy of it).

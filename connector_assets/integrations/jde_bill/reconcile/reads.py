@@ -12,8 +12,6 @@ from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.jde.extract import jde_timezone
 from connector_resources.ledger import Ledger
 
-from ..integration import INTEGRATION
-
 
 def jde_day_window(day: str) -> tuple[datetime, datetime]:
     """The JDE ``day`` (midnight to midnight in the JDE time zone) as an aware UTC window: what BILL's
@@ -22,19 +20,20 @@ def jde_day_window(day: str) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
-def source_of(ledger: Ledger, bill_id: str, *entities: str) -> str | None:
-    """The JDE record a BILL id came from: the source key of its cross-reference (the first of ``entities``
-    that has one), None when it came from none."""
+def source_of(ledger: Ledger, integration: str, bill_id: str, *entities: str) -> str | None:
+    """The JDE record a BILL id came from: the source key of ``integration``'s cross-reference (the first of
+    ``entities`` that has one), None when it came from none."""
     for entity in entities:
-        xref = ledger.find_xref_by_target(INTEGRATION, entity, "bill", bill_id)
+        xref = ledger.find_xref_by_target(integration, entity, "bill", bill_id)
         if xref is not None:
             return xref.source_key
     return None
 
 
-def expectations(ledger: Ledger, flow: str) -> Expectations:
-    """The flow's retry queue (failed, held, abandoned), read once, by every form of every key."""
-    return Expectations(ledger, INTEGRATION, [flow])
+def expectations(ledger: Ledger, integration: str, flow: str) -> Expectations:
+    """``integration``'s flow's retry queue (failed, held, abandoned), read once, by every form of every
+    key."""
+    return Expectations(ledger, integration, [flow])
 
 
 COLUMNS = ("Supplier", "JDE records", "JDE amount", "BILL records", "BILL amount")

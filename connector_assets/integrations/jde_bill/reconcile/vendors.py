@@ -22,8 +22,9 @@ from connector_resources.jde import optional_tables
 from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
-from ..bill_keys import target_id_of
-from ..vendors import VENDORS_FLOW, default_country, map_vendor
+from ..bill_keys import VENDOR, target_id_of
+from ..integration import Own
+from ..vendors import default_country, map_vendor
 from . import reads
 from .compare import vendor_drift
 
@@ -31,6 +32,7 @@ REFUSED = "refused by the vendors flow, not queued yet"
 
 
 def reconcile_vendors(
+    own: Own,
     staging: StagingResource,
     jde: SessionSource[JdeSession],
     bill: SessionSource[BillSession],
@@ -40,21 +42,21 @@ def reconcile_vendors(
     """The day's suppliers and BILL vendors compared (see the module's docstring)."""
     report = reads.new_report()
     start, end = reads.jde_day_window(day)
-    queue = reads.expectations(ledger, VENDORS_FLOW.name)
+    queue = reads.expectations(ledger, own.instance, own.vendors.name)
     with counted(bill, report, "bill") as session:
         of_day = in_window(session, "vendors", start, end)
-        linked = {vid: reads.source_of(ledger, vid, VENDORS_FLOW.entity) for vid in of_day}
+        linked = {vid: reads.source_of(ledger, own.instance, vid, VENDOR) for vid in of_day}
         also = {int(key) for key in linked.values() if key and key.isdigit()}
         with counted(jde, report, "jde") as jde_session:  # one JDE session for all the day's reads
             suppliers = {s.number: s for s in _suppliers(staging, InSession(jde_session), day, also)}
-        vendor_ids = {n: target_id_of(ledger, VENDORS_FLOW.entity, str(n)) for n in suppliers}
+        vendor_ids = {n: target_id_of(ledger, own.instance, VENDOR, str(n)) for n in suppliers}
         vendors = {
             **of_day,
             **bill_by_id(session, "vendors", [v for v in vendor_ids.values() if v not in of_day]),
         }
     report.counts["jde_suppliers"] = len(suppliers)
     report.counts["bill_vendors_of_the_day"] = len(of_day)
-    country = default_country()
+    country = default_country(own.it)
     for number, supplier in sorted(suppliers.items()):
         _supplier(report, queue, supplier, map_vendor(supplier, country), vendor_ids[number], vendors)
     for vid, vendor in sorted(of_day.items()):
