@@ -35,12 +35,17 @@ from typing import Any
 
 from asset_runs import materialized
 from dagster import AssetKey
+from fusion_procurify_parts import (
+    account_combinations_asset,
+    account_map_asset,
+    department_map_asset,
+    fusion_order_number,
+    paired_supplier,
+)
 from fusion_procurify_world import FusionProcurifyWorld
 
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.fusion_procurify import account_map, charge_accounts, departments
-from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number, po_source_key
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
+from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
 from connector_assets.procurify.bill_fields import currency_code
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 from connector_sandbox.fusion.vocabulary import CURRENCY_NAMES
@@ -209,11 +214,7 @@ class ClerkBetweenSearchAndCreate:
 
 def stage_master(world: FusionProcurifyWorld) -> None:
     """The account and department tables and Fusion's account combinations (what charge accounts read)."""
-    assets = [
-        account_map.fusion_procurify_account_map,
-        departments.fusion_procurify_department_map,
-        charge_accounts.fusion_procurify_account_combinations,
-    ]
+    assets = [account_map_asset, department_map_asset, account_combinations_asset]
     materialized(assets, {k: world.resources[k] for k in ("fusion", "procurify", "staging", "ledger")})
 
 

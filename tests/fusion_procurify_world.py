@@ -11,8 +11,7 @@ What it provides:
   and a SQLite ledger under ``tmp_path``), ``ledger``, ``fusion_url`` / ``procurify_url`` and ``day`` (the
   partition a run takes by default: today in UTC, where both sandboxes' ``activity`` lands).
 * ``all_assets()``: every asset a test may run: JDE tables and SaaS entities (Fusion's and Procurify's
-  among them), and every asset list the ``fusion_procurify`` modules define (module-level lists named
-  ``*_assets`` or ``*_tables``), so the world works while the flows land one by one.
+  among them), and the default instance's own (``fusion_procurify_parts.PARTS``).
   ``world.materialize`` / ``world.run`` / ``world.run_whole`` / ``world.master()`` run assets by name.
 * Fusion side: ``world.fusion_record(resource, id)`` (one stored object with all its children, through
   the pod's ``/sandbox/records/{resource}/{id}``), ``world.fusion_records(resource, **equals)`` (stored
@@ -44,14 +43,13 @@ from typing import Any
 
 import pytest
 import requests
-from asset_runs import PackageRuns
+from asset_runs import run_named
+from dagster import AssetsDefinition
+from fusion_procurify_parts import PARTS
 from sandbox_hands import ProcurifyHands
 from sandbox_logins import BUSINESS_UNIT, answered, fusion_resource, procurify_resource
 from sandbox_world import Integration, PairWorld, pair_world
 
-from connector_assets.integrations.fusion_procurify.charge_accounts import (
-    fusion_procurify_account_combinations,
-)
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 from connector_sandbox.fusion import FusionSandboxSettings
@@ -60,9 +58,21 @@ from connector_sandbox.procurify import ProcurifySandboxSettings
 # The Fusion pod's business unit and the clients as the world builds them, for a test's own.
 __all__ = ["BUSINESS_UNIT", "fusion_resource", "procurify_resource"]
 INTEGRATION = "fusion_procurify"
-PACKAGE = "connector_assets.integrations.fusion_procurify"
-_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets, fusion_procurify_account_combinations])
-integration_assets, all_assets, run_assets = _RUNS.integration_assets, _RUNS.all_assets, _RUNS.run_assets
+
+
+def all_assets() -> list[AssetsDefinition]:
+    """The JDE tables and SaaS entities, then the default instance's own assets that are materialized."""
+    shared = [*jde_assets, *saas_assets]
+    keys = {a.key for a in shared}
+    own = (a for a in PARTS.own_assets() if isinstance(a, AssetsDefinition))
+    return shared + [a for a in own if a.key not in keys]
+
+
+def run_assets(resources: dict[str, Any], names: tuple[Any, ...], partition: str | None, **run: Any) -> Any:
+    """``asset_runs.run_named`` over every asset of the world (``ok``, ``instance``: ``run``)."""
+    return run_named(resources, names, all_assets(), partition, **run)
+
+
 # Where each entity's records are written (the xref's target system), per the design's flow table.
 TARGET_OF = {
     "account_code": "procurify",
@@ -151,7 +161,7 @@ class FusionProcurifyWorld(PairWorld, ProcurifyHands):
     def unpaired_purchasing_supplier(self) -> str:
         """An active Fusion supplier with an active purchasing site in the business unit, not paired with a
         Procurify vendor yet: one a test can pair with the vendor of the order it sends."""
-        from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
+        from fusion_procurify_parts import paired_vendor
 
         for supplier in self.fusion_suppliers_with_site(purpose="SitePurposePurchasingFlag"):
             if paired_vendor(self.ledger, supplier["SupplierId"]) is None:
@@ -214,7 +224,7 @@ class FusionProcurifyWorld(PairWorld, ProcurifyHands):
         """The Fusion supplier paired with Procurify vendor ``vendor_id``: its pair if it has one, else
         the next active supplier with a pay site in the business unit that no vendor is paired with yet,
         paired now by hand (``pair_vendor``)."""
-        from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, paired_vendor
+        from fusion_procurify_parts import paired_supplier, paired_vendor
 
         supplier = paired_supplier(self.ledger, vendor_id)
         if supplier is not None:

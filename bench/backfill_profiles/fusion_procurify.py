@@ -555,11 +555,13 @@ def _reconcile(meter: Meter, resources: dict[str, Any], ledger: Any, days: list[
     written by the kit's ``write_differences``), on the backfilled simulators at their latency."""
     from dagster import AssetKey
 
+    from connector_assets.components import FusionProcurify
     from connector_assets.flows.reconciliation import write_differences
-    from connector_assets.integrations.fusion_procurify.reconcile.assets import RECONCILIATION
+    from connector_assets.integrations.fusion_procurify.own import Own
     from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
 
-    name = AssetKey.from_user_string(RECONCILIATION)
+    own = Own.of(FusionProcurify())  # the default instance's
+    name = AssetKey([own.name, "reconciliation"])
     rss_before = _rss_mb("VmRSS")
     before, cpu, started = meter.read(), kit._cpu_seconds(), time.monotonic()
     compared, differences, expected = 0, Counter(), Counter()
@@ -567,7 +569,9 @@ def _reconcile(meter: Meter, resources: dict[str, Any], ledger: Any, days: list[
     slowest = (0.0, "")
     for day in days:
         begun = time.monotonic()
-        report = reconcile_day(resources["staging"], resources["procurify"], resources["fusion"], ledger, day)
+        report = reconcile_day(
+            own, resources["staging"], resources["procurify"], resources["fusion"], ledger, day
+        )
         write_differences(resources["staging"], name, day, report)
         slowest = max(slowest, (round(time.monotonic() - begun, 1), day))
         compared += report.compared

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from fusion_procurify_parts import paired_supplier, paired_vendor, vendor_dependency
 from fusion_procurify_world import (  # noqa: F401  (fixtures are used by name)
     INTEGRATION,
     FusionProcurifyWorld,
@@ -16,11 +17,6 @@ from fusion_procurify_world import (  # noqa: F401  (fixtures are used by name)
     module_world,
 )
 
-from connector_assets.integrations.fusion_procurify.vendor_pairs import (
-    paired_supplier,
-    paired_vendor,
-    vendor_dependency,
-)
 from connector_cli.main import cli
 
 

@@ -233,10 +233,11 @@ def test_a_match_releases_what_waits_and_a_second_one_is_refused_naming_the_firs
 
 def test_what_each_integration_reads_once_matched(world, records) -> None:
     """The readers the flows ask for a pair give the manual match."""
+    from fusion_procurify_parts import paired_supplier as fusion_supplier
+
     from connector_assets.components import CoupaJde
     from connector_assets.integrations.coupa_jde.invoices import supplier_number
     from connector_assets.integrations.coupa_jde.own import Own
-    from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier as fusion_supplier
     from connector_assets.integrations.jde_procurify import vendor_pairs
     from connector_assets.integrations.jde_procurify.vendors import to_send
     from connector_assets.integrations.procore_jde.vendors import vendor_an8

@@ -9,6 +9,8 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+import fusion_procurify_parts as fusion_accounts
+import fusion_procurify_parts as fusion_departments
 import jde_coupa_parts as jde_coupa_orders
 import jde_coupa_parts as jde_coupa_suppliers
 import pytest
@@ -19,8 +21,6 @@ from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_tables import ROOT, MappingTable
-from connector_assets.integrations.fusion_procurify import account_map as fusion_accounts
-from connector_assets.integrations.fusion_procurify import departments as fusion_departments
 from connector_assets.integrations.jde_bill.bill_mappings import BillTables
 from connector_assets.integrations.jde_procurify import account_map as jde_procurify_accounts
 from connector_assets.integrations.jde_procurify import departments as jde_procurify_departments

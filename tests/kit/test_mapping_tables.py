@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import fusion_procurify_parts as fusion_procurify
 import jde_coupa_parts as jde_coupa
 import jde_coupa_parts as jde_coupa_pos
 import pytest
@@ -17,7 +18,6 @@ from jde_coupa_world import jde_coupa_world
 from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint, tables_from
-from connector_assets.integrations.fusion_procurify import wiring as fusion_procurify
 from connector_assets.integrations.jde_procurify import wiring as jde_procurify
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
@@ -47,14 +47,15 @@ TABLES = {  # spec -> the asset built from it
     **dict(zip(JDE_BILL.mapping_tables, JDE_BILL.flow("bills").assets, strict=False)),  # its tables first
     **dict(zip(procore_jde.TABLES, procore_jde.procore_jde_mapping_tables, strict=True)),
     **dict(zip(jde_procurify.TABLES, jde_procurify.jde_procurify_mapping_tables, strict=True)),
-    **dict(zip(fusion_procurify.TABLES, fusion_procurify.fusion_procurify_mapping_tables, strict=True)),
+    fusion_procurify.ACCOUNTS: fusion_procurify.account_map_asset,
+    fusion_procurify.DEPARTMENTS: fusion_procurify.department_map_asset,
 }
 GROUPS = {
     COUPA_JDE_ACCOUNTS.asset: "coupa_jde",
     **{table.asset: "jde_bill" for table in JDE_BILL.mapping_tables},
     **{table.asset: "procore_jde" for table in procore_jde.TABLES},
     **{table.asset: "jde_procurify" for table in jde_procurify.TABLES},
-    **{table.asset: "fusion_procurify" for table in fusion_procurify.TABLES},
+    **{table.asset: "fusion_procurify" for table in fusion_procurify.PARTS.mapping_tables},
 }
 
 

@@ -248,9 +248,10 @@ def test_a_procurify_bill_on_an_account_not_set_up_yet_is_held_on_it_one_of_no_c
 
 
 def test_a_match_by_hand_releases_the_invoices_held_for_what_it_supplies(tmp_path: Path):
+    from fusion_procurify_parts import MANUAL_PAIRING as FUSION_PAIRING
+
     from connector_assets.flows.manual_pairs import Found, Proposed
     from connector_assets.fusion.missing_sites import PAY_SITE, site_ident
-    from connector_assets.integrations.fusion_procurify.manual_pairs import PAIRING as FUSION_PAIRING
 
     # Coupa -> JDE: the match's own dependency key is what the invoice is held on (``set_match`` releases it).
     [coupa_pairing] = built("coupa_jde").pairings

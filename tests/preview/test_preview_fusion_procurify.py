@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from asset_runs import busy_day, today
+from fusion_procurify_parts import paired_supplier
 from fusion_procurify_proofs import usd_po
 from fusion_procurify_world import (
     BUSINESS_UNIT,
@@ -50,7 +51,6 @@ from connector_assets.integrations.fusion_procurify.sandbox import (
     pair_seeded_vendors,
     suppliers_with_sites,
 )
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 from connector_sandbox.fusion import FusionSandboxSettings
 
 FALLBACK = "ap-no-email-in-fusion@example.com"

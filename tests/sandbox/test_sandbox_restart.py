@@ -171,7 +171,9 @@ def test_after_a_restart_the_procurify_activity_buys_only_on_codes_the_fusion_ma
     server's default ``account_type`` (it sends none). The activity recomputes what is purchasable from the
     whole store at every round (after a restart too): it must still buy only on the codes the Fusion <->
     Procurify account map has rows for, as on the first start (kept JDE codes in the file)."""
-    from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS, normal_code
+    from fusion_procurify_parts import ACCOUNTS
+
+    from connector_assets.integrations.fusion_procurify.account_map import normal_code
     from connector_sandbox.procurify.factory import budget_account
     from connector_sandbox.procurify.routes_setup import ACCOUNT_CODES
 

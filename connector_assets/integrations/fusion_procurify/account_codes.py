@@ -19,22 +19,13 @@ from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
 from connector_assets.procurify import account_codes as procurify_codes
 from connector_assets.procurify.account_departments import active_places
 from connector_assets.procurify.code_checks import staged_records
-from connector_resources import settings
 from connector_resources.refusals import master_missing
 
-from .account_map import ACCOUNT_MAP_ENV, normal_code
-from .charge_accounts import UPSTREAM, ChargeAccounts
-from .integration import (
-    BACK_ROUTE,
-    INTEGRATION,
-    SETTINGS_RESOURCES,
-    setting,
-)
-from .procurify_side import CODES_ASSET, DEPARTMENTS_ASSET, own_code_assets
+from .account_map import normal_code
+from .charge_accounts import ChargeAccounts
+from .own import Own
 
 ACCOUNT_CODE_ENTITY = "account_code"
-VALUE_SET_ENV = setting("ACCOUNT_VALUE_SET")
-ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
 
 
 def natural_account_titles(session: Any, value_set: str, log: Any = None) -> dict[str, str]:
@@ -83,7 +74,8 @@ def map_table(
         problem = charges.natural_account_problem(natural)
         if problem and not charges.combinations.has_natural(natural):
             sentence = (
-                f"Procurify account code {code} is mapped to Fusion account {natural} in {ACCOUNT_MAP_ENV}, "
+                f"Procurify account code {code} is mapped to Fusion account {natural} in "
+                f"{charges.tables.accounts.variable}, "
                 f"but no Fusion account combination has natural account {natural} ({LOV}): fix the row "
                 "or add the account in Fusion, then replay"
             )
@@ -103,40 +95,6 @@ def map_table(
         )
 
 
-def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped | Rejected]:
-    resources = context.resources
-    charges = ChargeAccounts.load(resources.staging, restage=restage)
-    log = getattr(context, "log", None)
-    value_set = settings.value(VALUE_SET_ENV).strip()
-    titles: dict[str, str] = {}
-    if value_set:
-        with resources.fusion.session() as session:
-            titles = natural_account_titles(session, value_set, log)
-    departments = active_places(staged_records(resources.staging, DEPARTMENTS_ASSET))
-    if not departments and log is not None:
-        log.warning(
-            "account codes: no active Procurify departments staged "
-            f"({DEPARTMENTS_ASSET.to_user_string()}); new codes are not opened for any department "
-            "(a Procurify admin opens them)"
-        )
-    written = procurify_codes.written_codes(resources.ledger.get(), ACCOUNT_CODES_FLOW)
-    known = charges.known_codes or set()  # staged from Procurify
-    yield from map_table(
-        charges.accounts, charges, titles, departments, lambda code: code in known or written(code), only
-    )
-
-
-def map_account_codes(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The whole account table (small master data: every run compares all of it; unchanged codes are
-    skipped by their content hash at write time)."""
-    yield from _map(context, False, None)
-
-
-def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named codes mapped again with today's tables and the staged combinations (replay)."""
-    yield from _map(context, True, {normal_code(k) for k in keys})
-
-
 class ProcurifyAccountCodes(procurify_codes.ProcurifyAccountCodeTarget):
     """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update: the
     code's ``account_type`` kept as Procurify holds it, ``departments`` not sent. ``parent`` is not a field
@@ -150,20 +108,6 @@ class ProcurifyAccountCodes(procurify_codes.ProcurifyAccountCodeTarget):
         return normal_code(code or "")
 
 
-ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
-    "account_codes",
-    ACCOUNT_CODE_ENTITY,  # one record per table row, keyed by its Procurify code (source ``fusion``)
-    AccountCodeRecord,
-    map_account_codes,
-    remap_account_codes,
-    ProcurifyAccountCodes,
-    reads={"fusion": ("account_combinations", "valueSets")},
-)
-
-
-REPLAY = Replay(ProcurifyAccountCodes.for_replay, SETTINGS_RESOURCES)
-
-
 # -- codes with no Fusion account ------------------------------------------------------------------------
 
 
@@ -175,9 +119,9 @@ def orphan_codes(
     master); a code on a closed Fusion account is not an orphan (the flow switches it off)."""
 
     def reason(code: str) -> str | None:
-        natural = charges.accounts.get(code)
+        natural, variable = charges.accounts.get(code), charges.tables.accounts.variable
         if natural is None:
-            return f"Procurify account code {code} has no row in the account map ({ACCOUNT_MAP_ENV})"
+            return f"Procurify account code {code} has no row in the account map ({variable})"
         problem = charges.natural_account_problem(natural)
         if not (problem and "is in no combination" in problem):
             return None
@@ -189,32 +133,71 @@ def orphan_codes(
     return procurify_codes.orphans_of(rows, reason, code_key=normal_code)
 
 
-def _orphans(context: AssetExecutionContext) -> list[procurify_codes.OrphanCode]:
-    charges = ChargeAccounts.load(context.resources.staging)
-    with context.resources.procurify.session() as session:
-        return orphan_codes(session.iter_all("account_codes"), charges)
+def account_codes_flow(own: Own) -> Flow:
+    """``own``'s account codes flow, and the asset reporting Procurify's codes with no Fusion account."""
 
+    def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped | Rejected]:
+        resources = context.resources
+        charges = own.charges.load(resources.staging, restage=restage)
+        log = getattr(context, "log", None)
+        value_set = str(own.it.setting("account_value_set")).strip()
+        titles: dict[str, str] = {}
+        if value_set:
+            with resources.fusion.session() as session:
+                titles = natural_account_titles(session, value_set, log)
+        departments = active_places(staged_records(resources.staging, own.procurify.departments))
+        if not departments and log is not None:
+            log.warning(
+                "account codes: no active Procurify departments staged "
+                f"({own.procurify.departments.to_user_string()}); new codes are not opened for any "
+                "department (a Procurify admin opens them)"
+            )
+        written = procurify_codes.written_codes(resources.ledger.get(), spec)
+        known = charges.known_codes or set()  # staged from Procurify
+        yield from map_table(
+            charges.accounts, charges, titles, departments, lambda code: code in known or written(code), only
+        )
 
-fusion_procurify_account_code_orphans = procurify_codes.orphan_codes_asset(
-    key=ORPHANS_ASSET,
-    group=INTEGRATION,
-    flow=ACCOUNT_CODES_FLOW,
-    description="Active Procurify account codes with no Fusion natural account behind them (no row in the "
-    "account map, or an account no combination has), after each account code sync: reported here (count, "
-    "sample; the list staged), never created in Fusion.",
-    fields=("id", "code", "description", "reason"),
-    find=_orphans,
-)
+    def map_account_codes(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The whole account table (small master data: every run compares all of it; unchanged codes are
+        skipped by their content hash at write time)."""
+        yield from _map(context, False, None)
 
+    def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named codes mapped again with today's tables and the staged combinations (replay)."""
+        yield from _map(context, True, {normal_code(k) for k in keys})
 
-account_code_assets = [
-    *own_code_assets,  # an instance reaching a Procurify account of its own stages its own codes, departments
-    *build_flow_assets(
-        ACCOUNT_CODES_FLOW,
-        partitions_def=None,
-        upstream=[*UPSTREAM, DEPARTMENTS_ASSET, CODES_ASSET],
-    ),
-    fusion_procurify_account_code_orphans,
-]
+    def _orphans(context: AssetExecutionContext) -> list[procurify_codes.OrphanCode]:
+        charges = own.charges.load(context.resources.staging)
+        with context.resources.procurify.session() as session:
+            return orphan_codes(session.iter_all("account_codes"), charges)
 
-FLOW = Flow(ACCOUNT_CODES_FLOW, account_code_assets, replay=REPLAY)
+    spec = own.back.flow(
+        "account_codes",
+        ACCOUNT_CODE_ENTITY,  # one record per table row, keyed by its Procurify code (source ``fusion``)
+        AccountCodeRecord,
+        map_account_codes,
+        remap_account_codes,
+        ProcurifyAccountCodes,
+        reads={"fusion": ("account_combinations", "valueSets")},
+    )
+    orphans = procurify_codes.orphan_codes_asset(
+        key=asset_key(own.name, "account_code_orphans"),
+        group=own.name,
+        flow=spec,
+        description="Active Procurify account codes with no Fusion natural account behind them (no row in "
+        "the account map, or an account no combination has), after each account code sync: reported here "
+        "(count, sample; the list staged), never created in Fusion.",
+        fields=("id", "code", "description", "reason"),
+        find=_orphans,
+    )
+    assets = [
+        *own.procurify.code_assets,  # an instance on a Procurify account of its own stages its own codes
+        *build_flow_assets(
+            spec,
+            partitions_def=None,
+            upstream=[*own.charges.upstream, own.procurify.departments, own.procurify.codes],
+        ),
+        orphans,
+    ]
+    return Flow(spec, assets, replay=Replay(ProcurifyAccountCodes.for_replay, own.resources))

@@ -35,8 +35,6 @@ from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, In
 from connector_resources.refusals import Refusal, refused, source_invalid
 from connector_resources.said import refusal_for, reworded, said
 
-from .integration import setting
-
 DESCRIPTION_MAX = 240  # Fusion invoice and line Description
 INVOICE_NUMBER_MAX = 50  # Fusion AP InvoiceNumber (Procurify's invoice_number is at most 50 too)
 SCHEDULE = 1  # the purchase orders flow writes one schedule per Fusion PO line
@@ -64,6 +62,8 @@ class BillInputs:
     vendor_dependency: str  # what the bill waits on while the vendor has no Fusion supplier
     business_unit: str  # ML_FUSION_BUSINESS_UNIT
     updated_at: datetime  # the bill's last_modified_datetime, as staged
+    # The instance's variable of a setting (``Instance.variable``), named in a refusal.
+    variable: Callable[[str], str]
     # Procurify order item id -> (Procurify PO number, PO_line_num) of the PO line each item bills.
     item_lines: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     orders: Mapping[int, FusionOrder] = field(default_factory=dict)  # Procurify PO number -> Fusion order
@@ -209,14 +209,14 @@ def _extra_lines(
     """The tax line and one freight line per additional cost, on their account (docs, "Bills -> invoices"),
     each rounded to the bill's currency as Procurify's total is (a float there too)."""
     currency = bill_currency(inputs.bill)
-    wanted = [("Tax", "Tax", tax, inputs.tax_account, setting("BILL_TAX_ACCOUNT"))] if tax else []
+    wanted = [("Tax", "Tax", tax, inputs.tax_account, inputs.variable("bill_tax_account"))] if tax else []
     wanted += [
         (
             "Freight",
             "Freight and additional costs",
             cost,
             inputs.freight_account,
-            setting("BILL_FREIGHT_ACCOUNT"),
+            inputs.variable("bill_freight_account"),
         )
         for cost in costs
         if cost

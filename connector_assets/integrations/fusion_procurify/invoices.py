@@ -12,8 +12,9 @@ from typing import Any
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.flow_run import run_partitions
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.replays import Replay
 from connector_assets.fusion.invoice_target import INVOICE_CHECKS, FusionInvoices
 from connector_assets.fusion.missing_sites import site_or_hold
@@ -24,7 +25,6 @@ from connector_assets.fusion.order_target import (
     read_order_numbers,
 )
 from connector_assets.fusion.supplier_sites import Read, SupplierSite, SupplierSites, suppliers_for_run
-from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
 from connector_assets.procurify.bill_order_lines import BillOrderLines
@@ -44,27 +44,13 @@ from .bill_mappers import (
     InvoiceRecord,
     map_bill,
 )
-from .charge_accounts import UPSTREAM, ChargeAccounts
-from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES, setting
-from .manual_matches import matches_first
+from .charge_accounts import ChargeAccounts
+from .own import Own
 from .po_numbers import po_source_key
-from .procurify_side import BILLS_ASSET, own_bill_assets
-from .purchase_orders import PURCHASE_ORDERS_FLOW
-from .vendor_pairs import (
-    MATCHES_ASSET,
-    paired_supplier,
-    read_paired_suppliers,
-    vendor_dependency,
-)
-from .vendors import VENDORS_FLOW
+from .vendor_pairs import read_paired_suppliers
 
 ENTITY = "invoice"
 ORDER_ENTITY = "purchase_order"  # the purchase orders flow's xref: "PO<n>" -> Fusion POHeaderId
-STATUSES_ENV = setting("BILL_STATUSES")
-TAX_ACCOUNT_ENV = setting("BILL_TAX_ACCOUNT")
-FREIGHT_ACCOUNT_ENV = setting("BILL_FREIGHT_ACCOUNT")
-LEDGER_CURRENCY_ENV = setting("LEDGER_CURRENCY")
-RATE_TYPE_ENV = setting("CONVERSION_RATE_TYPE")
 BUSINESS_UNIT_ENV = "ML_FUSION_BUSINESS_UNIT"
 WORDING = BillWording(  # not_sent / nothing_again: "not sent" / "nothing sent"
     sent_as="sent to Fusion as invoice {posted}",
@@ -73,9 +59,9 @@ WORDING = BillWording(  # not_sent / nothing_again: "not sent" / "nothing sent"
 )
 
 
-def approved_statuses() -> frozenset[int]:
-    """``ML_FUSION_PROCURIFY_BILL_STATUSES``: the bill status codes (§2.6) that count as approved."""
-    return bill_fields.approved_statuses(STATUSES_ENV)
+def approved_statuses(it: Instance) -> frozenset[int]:
+    """``it``'s ``bill_statuses``: the bill status codes (§2.6) that count as approved."""
+    return frozenset(int(code) for code in it.setting("bill_statuses"))
 
 
 @dataclass(frozen=True)
@@ -90,23 +76,22 @@ class InvoiceRules:
     conversion_rate_type: str
 
     @classmethod
-    def from_settings(cls) -> InvoiceRules:
-        unit = settings.read(BUSINESS_UNIT_ENV)
-        currency = settings.read(LEDGER_CURRENCY_ENV).upper()
+    def of(cls, it: Instance) -> InvoiceRules:
+        """``it``'s, read now."""
         return cls(
-            approved_statuses(),
-            unit,
-            settings.value(TAX_ACCOUNT_ENV).strip() or None,
-            settings.value(FREIGHT_ACCOUNT_ENV).strip() or None,
-            currency,
-            settings.value(RATE_TYPE_ENV).strip() or "Corporate",
+            approved_statuses(it),
+            settings.read(BUSINESS_UNIT_ENV),
+            str(it.setting("bill_tax_account")).strip() or None,
+            str(it.setting("bill_freight_account")).strip() or None,
+            it.setting("ledger_currency").upper(),
+            str(it.setting("conversion_rate_type")).strip() or "Corporate",
         )
 
 
-def order_dependency(procurify_po: int) -> str:
-    """What a bill of Procurify PO ``procurify_po`` waits on until that PO is in Fusion: the purchase
-    orders flow's dependency key of it (``fusion_procurify:purchase_order:procurify:PO<n>``)."""
-    return dependency_key(INTEGRATION, ORDER_ENTITY, "procurify", po_source_key(procurify_po))
+def order_dependency(instance: str, procurify_po: int) -> str:
+    """What a bill of Procurify PO ``procurify_po`` waits on until that PO is in Fusion: ``instance``'s
+    purchase orders flow's dependency key of it (``fusion_procurify:purchase_order:procurify:PO<n>``)."""
+    return dependency_key(instance, ORDER_ENTITY, "procurify", po_source_key(procurify_po))
 
 
 # A range's bills read in full on its first mapped day, for the Fusion numbers of the orders they bill (one
@@ -124,6 +109,8 @@ class BillReader(ApprovedBillReader):
 
     def __init__(
         self,
+        own: Own,
+        flow: FlowSpec,
         procurify: Any,
         fusion: Any,
         ledger: Ledger,
@@ -133,7 +120,8 @@ class BillReader(ApprovedBillReader):
         orders: OrderNumbers | None = None,
         bills: dict[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        super().__init__(procurify, ledger, INVOICES_FLOW, rules.statuses, WORDING)
+        super().__init__(procurify, ledger, flow, rules.statuses, WORDING)
+        self.own = own
         if bills is not None:  # the run's bills read in full ahead (``_RUN_BILLS``), shared by its days
             self.full = bills
         self.procurify, self.fusion, self.accounts, self.rules = procurify, fusion, accounts, rules
@@ -148,12 +136,13 @@ class BillReader(ApprovedBillReader):
         recorded), or a not-yet-written one carrying the key to wait on."""
         if procurify_po not in self._orders:
             key = po_source_key(procurify_po)
-            xref = self.ledger.get_xref(INTEGRATION, ORDER_ENTITY, "procurify", key, "fusion")
+            xref = self.ledger.get_xref(self.own.name, ORDER_ENTITY, "procurify", key, "fusion")
             number, description = "", ""
             if xref is not None and xref.target_id:
                 number, description = order_number_of(self.fusion, xref.target_id, self.known_orders)
             if not number:
-                self._orders[procurify_po] = FusionOrder(None, dependency=order_dependency(procurify_po))
+                waits = order_dependency(self.own.name, procurify_po)
+                self._orders[procurify_po] = FusionOrder(None, dependency=waits)
             else:
                 self._orders[procurify_po] = FusionOrder(number, description=description)
         return self._orders[procurify_po]
@@ -203,7 +192,7 @@ class BillReader(ApprovedBillReader):
                 continue
             for po in pos:
                 key = po_source_key(po)
-                xref = self.ledger.get_xref(INTEGRATION, ORDER_ENTITY, "procurify", key, "fusion")
+                xref = self.ledger.get_xref(self.own.name, ORDER_ENTITY, "procurify", key, "fusion")
                 if xref is not None and xref.target_id:
                     header_ids.append(xref.target_id)
         read_order_numbers(self.fusion, header_ids, self.known_orders)
@@ -214,9 +203,9 @@ class BillReader(ApprovedBillReader):
         site: SupplierSite | None = None
         waits = ""
         if vendor_id:
-            supplier_id = paired_supplier(self.ledger, vendor_id)
+            supplier_id = self.own.pairing.paired_supplier(self.ledger, vendor_id)
             if supplier_id is None:
-                waits = vendor_dependency(vendor_id)
+                waits = self.own.pairing.vendor_dependency(vendor_id)
             else:
                 site, missing, problem = site_or_hold(
                     self.sites, supplier_id, self.rules.business_unit, describe(full)
@@ -243,6 +232,7 @@ class BillReader(ApprovedBillReader):
             vendor_dependency=waits,
             business_unit=rules.business_unit,
             updated_at=updated_at,
+            variable=self.own.it.variable,
             item_lines=lines,
             orders=orders,
             tax_account=rules.tax_account,
@@ -253,106 +243,106 @@ class BillReader(ApprovedBillReader):
         return map_bill(inputs, self.accounts.combination)
 
 
-def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's approved bills as Fusion invoices."""
-    resources = context.resources
-    bills = staged_bills(resources.staging, BILLS_ASSET, partition)
-    if not bills:
-        return
-    rules = InvoiceRules.from_settings()
-    accounts = ChargeAccounts.load(resources.staging)
-    ledger = resources.ledger.get()
-    with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        # Fusion's suppliers read once per run (``suppliers_for_run``), those of the day's bills in one list.
-        run_id = context.run.run_id
-        reader = BillReader(
-            procurify,
-            fusion,
-            ledger,
-            accounts,
-            rules,
-            suppliers_for_run(run_id),
-            orders_for_run(run_id),
-            _RUN_BILLS(run_id),
+def invoices_flow(own: Own, vendors: FlowSpec, purchase_orders: FlowSpec) -> Flow:
+    """``own``'s invoices flow: a bill's vendor not paired yet and its PO not written yet are pulled by the
+    write step from the ``vendors`` and ``purchase_orders`` flows."""
+    bills_asset = own.procurify.bills
+
+    def reader(
+        resources: Any,
+        procurify: Any,
+        fusion: Any,
+        run_id: str | None,
+        *,
+        restage: bool = False,
+        **bills: Any,
+    ) -> BillReader:
+        """A step's reader with today's settings and tables (``restage``: a replay's, the tables and
+        combinations staged afresh first, so a fixed map takes effect). In a run, its suppliers and Fusion
+        orders are the run's (read once), and ``bills`` its bills read ahead; a replay reads its own."""
+        accounts = own.charges.load(resources.staging, restage=restage)
+        run = (suppliers_for_run(run_id), orders_for_run(run_id)) if run_id else (None, None)
+        rules = InvoiceRules.of(own.it)
+        return BillReader(
+            own, spec, procurify, fusion, resources.ledger.get(), accounts, rules, *run, **bills
         )
-        # On the run's first day, the suppliers of every day's bills at once (the list is per run), and the
-        # Fusion numbers of the orders they bill (``read_orders_ahead``: one list, not one a day).
-        first = first_in_run(context, INVOICES_FLOW.flow)
-        days = run_partitions(context) if first else [partition]
-        staged = [  # the partition's bills as read above, the other days' read here
-            bill
-            for day in days
-            for bill, _ in (bills if day == partition else staged_bills(resources.staging, BILLS_ASSET, day))
-        ]
-        staged = [bill for bill in staged if reader.maps(bill)]  # a bill not mapped needs no supplier
-        read_paired_suppliers(reader.sites, ledger, (bill_vendor_id(bill) for bill in staged))
-        if len(days) > 1:
-            reader.read_orders_ahead(staged[:RUN_BILLS_AHEAD])
-        yield from reader.settled(bills, run_id=run_id, partition=partition)
 
+    def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The partition's approved bills as Fusion invoices."""
+        resources = context.resources
+        bills = staged_bills(resources.staging, bills_asset, partition)
+        if not bills:
+            return
+        with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
+            # Fusion's suppliers read once per run (``suppliers_for_run``), those of the day's bills in one
+            # list.
+            run_id = context.run.run_id
+            read = reader(resources, procurify, fusion, run_id, bills=_RUN_BILLS(run_id))
+            # On the run's first day, the suppliers of every day's bills at once (the list is per run), and
+            # the Fusion numbers of the orders they bill (``read_orders_ahead``: one list, not one a day).
+            days = run_partitions(context) if first_in_run(context, spec.flow) else [partition]
+            staged = [  # the partition's bills as read above, the other days' read here
+                bill
+                for day in days
+                for bill, _ in (
+                    bills if day == partition else staged_bills(resources.staging, bills_asset, day)
+                )
+            ]
+            staged = [bill for bill in staged if read.maps(bill)]  # a bill not mapped needs no supplier
+            read_paired_suppliers(read.sites, own.pairing, read.ledger, (bill_vendor_id(b) for b in staged))
+            if len(days) > 1:
+                read.read_orders_ahead(staged[:RUN_BILLS_AHEAD])
+            yield from read.settled(bills, run_id=run_id, partition=partition)
 
-def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named bills read from Procurify again and mapped with today's settings and tables (a replay
-    stages the mapping tables and combinations afresh first, so a fixed map takes effect)."""
-    resources = context.resources
-    rules = InvoiceRules.from_settings()
-    accounts = ChargeAccounts.load(resources.staging, restage=True)
-    ledger = resources.ledger.get()
-    run_id = getattr(getattr(context, "run", None), "run_id", None)  # a write step's, after a pull
-    with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        # In a run, its suppliers and Fusion orders are the run's (read once); a replay reads its own.
-        reader = BillReader(
-            procurify,
-            fusion,
-            ledger,
-            accounts,
-            rules,
-            suppliers_for_run(str(run_id)) if run_id else None,
-            orders_for_run(str(run_id)) if run_id else None,
-        )
-        yield from reader.replayed(keys, lambda key: procurify.get("bills", key), STATUSES_ENV)
+    def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named bills read from Procurify again and mapped with today's settings and tables (replay)."""
+        run_id = getattr(getattr(context, "run", None), "run_id", None)  # a write step's, after a pull
+        resources = context.resources
+        with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
+            read = reader(resources, procurify, fusion, str(run_id) if run_id else None, restage=True)
+            statuses = own.it.variable("bill_statuses")
+            yield from read.replayed(keys, lambda key: procurify.get("bills", key), statuses)
 
+    class InvoiceTarget(FusionInvoices):
+        """Fusion's invoice target (``fusion.invoice_target``) for this flow: Procurify named in what it
+        refuses or queues."""
 
-class InvoiceTarget(FusionInvoices):
-    """Fusion's invoice target (``fusion.invoice_target``) for this flow: Procurify named in what it refuses
-    or queues."""
+        source_label = "Procurify"
 
-    source_label = "Procurify"
+        def supplier_id(self, record: Mapped) -> str | None:
+            """The Fusion supplier the bill's vendor is paired with (for a hold on its supplier or site)."""
+            vendor_id = str(record.fields.get("vendor_id") or "")
+            return own.pairing.paired_supplier(self.ledger, vendor_id) if vendor_id else None
 
-    def supplier_id(self, record: Mapped) -> str | None:
-        """The Fusion supplier the bill's vendor is paired with (for a hold on its supplier or site)."""
-        vendor_id = str(record.fields.get("vendor_id") or "")
-        return paired_supplier(self.ledger, vendor_id) if vendor_id else None
-
-
-INVOICES_FLOW = ROUTE.flow(
-    "invoices",
-    ENTITY,
-    InvoiceRecord,
-    map_invoices,
-    remap_invoices,
-    InvoiceTarget,
-    # Beside the staged bills and the charge account tables (upstream): in Procurify each full bill and
-    # the POs of a bill billing several; in Fusion the supplier and its sites, the purchase orders, and
-    # the invoices (natural-key search, create, update, validate).
-    reads={"procurify": ("bills", "purchase_orders"), "fusion": ("suppliers", "purchase_orders", "invoices")},
-)
-
-invoice_assets = [
-    *own_bill_assets,  # an instance reaching a Procurify account of its own stages its own bills
-    *build_flow_assets(
-        INVOICES_FLOW,
-        partitions_def=saas_daily_partitions(),
-        upstream=[BILLS_ASSET, *UPSTREAM, MATCHES_ASSET],
-        # A vendor not paired yet and a PO not written yet are pulled by the write step (``parent_pull``).
-        parents=[VENDORS_FLOW, PURCHASE_ORDERS_FLOW],
-    ),
-]
-
-
-REPLAY = Replay(InvoiceTarget.for_replay, SETTINGS_RESOURCES, outside=INVOICE_CHECKS, first=(matches_first,))
-
-FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY)
+    spec = own.route.flow(
+        "invoices",
+        ENTITY,
+        InvoiceRecord,
+        map_invoices,
+        remap_invoices,
+        InvoiceTarget,
+        # Beside the staged bills and the charge account tables (upstream): in Procurify each full bill and
+        # the POs of a bill billing several; in Fusion the supplier and its sites, the purchase orders, and
+        # the invoices (natural-key search, create, update, validate).
+        reads={
+            "procurify": ("bills", "purchase_orders"),
+            "fusion": ("suppliers", "purchase_orders", "invoices"),
+        },
+    )
+    assets = [
+        *own.procurify.bill_assets,  # an instance on a Procurify account of its own stages its own bills
+        *build_flow_assets(
+            spec,
+            partitions_def=saas_daily_partitions(),
+            upstream=[bills_asset, *own.charges.upstream, own.matches.asset],
+            # A vendor not paired yet and a PO not written yet are pulled by the write step (``parent_pull``).
+            parents=[vendors, purchase_orders],
+        ),
+    ]
+    replay = Replay(
+        InvoiceTarget.for_replay, own.resources, outside=INVOICE_CHECKS, first=(own.matches.first,)
+    )
+    return Flow(spec, assets, replay=replay)
 
 
 def _said(problem: str | None, sentence: str) -> Refusal:

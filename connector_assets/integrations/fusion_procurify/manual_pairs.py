@@ -13,7 +13,6 @@ from connector_resources.ledger import Ledger
 from connector_resources.missing_records import missing_of
 from connector_resources.replay import release_waiting
 
-from .integration import INTEGRATION
 from .vendor_pairs import (
     FUSION,
     SUPPLIER_ENTITY,
@@ -32,7 +31,7 @@ class VendorSupplierRules(VendorRules):
         done = super().answered(match, because, run_id=run_id, conn=conn)
         vendor_id, ledger = self._keys(match.source, match.target)[0], match.ledger
         held = ledger.open_items(
-            integration=INTEGRATION, flow=INVOICES, status="held", limit=100_000, conn=conn
+            integration=match.pairing.integration, flow=INVOICES, status="held", limit=100_000, conn=conn
         )
         keys = {
             i.depends_on
@@ -66,21 +65,22 @@ def _find(systems: Systems, ledger: Ledger, given: str) -> Found:
     return supplier_found(find_fusion_supplier(systems.session("fusion"), given))
 
 
-PAIRING = ManualPairing(
-    integration=INTEGRATION,
-    entity=VENDOR_ENTITY,
-    source=vendor_side(),
-    target=Side(
-        FUSION,
-        "Fusion supplier",
-        "fusion",
-        "its SupplierNumber or SupplierId (number:<n> or id:<n> when a value could be both)",
-        _find,
-    ),
-    about="A Procurify vendor named otherwise than its Fusion supplier: the vendors flow pairs by name "
-    "only, so its purchase orders and bills wait until the two are matched.",
-    flow_words={VENDOR_ENTITY: "vendors flow (name match)", SUPPLIER_ENTITY: "suppliers flow"},
-    mirror=SUPPLIER_ENTITY,
-    rules=VendorSupplierRules(),
-)
-PAIRINGS = (PAIRING,)
+def manual_pairing(instance: str) -> ManualPairing:
+    """What ``instance`` lets a person pair: a Procurify vendor with a Fusion supplier."""
+    return ManualPairing(
+        integration=instance,
+        entity=VENDOR_ENTITY,
+        source=vendor_side(),
+        target=Side(
+            FUSION,
+            "Fusion supplier",
+            "fusion",
+            "its SupplierNumber or SupplierId (number:<n> or id:<n> when a value could be both)",
+            _find,
+        ),
+        about="A Procurify vendor named otherwise than its Fusion supplier: the vendors flow pairs by name "
+        "only, so its purchase orders and bills wait until the two are matched.",
+        flow_words={VENDOR_ENTITY: "vendors flow (name match)", SUPPLIER_ENTITY: "suppliers flow"},
+        mirror=SUPPLIER_ENTITY,
+        rules=VendorSupplierRules(),
+    )

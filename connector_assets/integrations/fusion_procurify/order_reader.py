@@ -4,6 +4,7 @@ a PO cancelled after it was sent is queued: docs/integrations/fusion_procurify.m
 """
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, Skipped
@@ -13,48 +14,48 @@ from connector_assets.fusion.supplier_sites import Read, SupplierSites
 from connector_assets.procurify.order_fields import id_of
 from connector_assets.procurify.order_reads import ProcurifyOrderReads, Requisitions
 from connector_assets.procurify.order_sources import ProcurifyOrders, SourceOrder
-from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 from connector_resources.said import refusal_for
 
 from .charge_accounts import ChargeAccounts
-from .integration import INTEGRATION, ROUTE, setting
 from .order_mappers import notes, order_lines
+from .own import Own
 from .po_numbers import (
     fusion_order_number,
     po_source_key,
     requisition_source_key,
 )
-from .vendor_pairs import paired_supplier, vendor_dependency
 
 ENTITY = "purchase_order"  # the flow's xref: "PO<n>" / "REQ<n>[-<vendor>]" -> Fusion POHeaderId
-BUYER_ENV = setting("BUYER")
 
 
 class OrderReader(ProcurifyOrders):
     """What one mapping step (or replay) reads and decides, on one Procurify and one Fusion session: POs and
-    requisitions (``requisitions``/``suppliers``: the run's reads), pairs, sites and charge accounts."""
+    requisitions (``requisitions``/``suppliers``: the run's reads), pairs, sites and charge accounts, for
+    instance ``own`` (its order prefix and buyer read once)."""
 
     target_label = "Fusion"
-    log = get_logger(f"ml_connector.{INTEGRATION}")
+    log = get_logger(__name__)  # the module's, whichever instance reads
 
     def __init__(
         self,
+        own: Own,
         procurify: Any,
         fusion: Any,
         ledger: Ledger,
         charges: ChargeAccounts,
         *,
-        prefix: str,
         requisitions: Requisitions | None = None,
         suppliers: Read | None = None,
     ) -> None:
         super().__init__(ProcurifyOrderReads(procurify, requisitions))
-        self.ledger, self.charges, self.prefix = ledger, charges, prefix
+        self.own, self.ledger, self.charges = own, ledger, charges
+        prefix, setting = own.it.setting("order_prefix"), own.it.variable("order_prefix")
+        self.order_number = partial(fusion_order_number, prefix=prefix, prefix_setting=setting)
         self.sites = SupplierSites(fusion, suppliers)
         self.business_unit: str = fusion.business_unit
-        self.buyer = settings.value(BUYER_ENV).strip() or None
+        self.buyer = str(own.it.setting("buyer")).strip() or None
 
     def po_key(self, number: str) -> str:
         return po_source_key(number)
@@ -64,21 +65,22 @@ class OrderReader(ProcurifyOrders):
 
     def sent(self, key: str) -> str | None:
         """The Fusion POHeaderId this order was written as, None when it was never written."""
-        xref = self.ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, key, ROUTE.target_system)
+        xref = self.ledger.get_xref(self.own.name, ENTITY, "procurify", key, "fusion")
         return xref.target_id if xref is not None and xref.target_id else None
 
     def sent_as(self, key: str, target_id: str) -> str:
-        return f"Fusion as order {fusion_order_number(key, self.prefix)} (POHeaderId {target_id})"
+        return f"Fusion as order {self.order_number(key)} (POHeaderId {target_id})"
 
     def held_unread(self, key: str, vendor_id: str) -> Rejected | None:
         """``record``'s hold on an unpaired vendor, before the PO's read (other refusals show on release)."""
-        paired = paired_supplier(self.ledger, vendor_id) is not None
-        return None if paired else held_unread(self.ledger, ENTITY, key, vendor_dependency(vendor_id))
+        pairing = self.own.pairing
+        paired = pairing.paired_supplier(self.ledger, vendor_id) is not None
+        return None if paired else held_unread(self.ledger, ENTITY, key, pairing.vendor_dependency(vendor_id))
 
     def paired_vendors(self, pos: Iterable[Mapping[str, Any]]) -> Iterator[str]:
         """The paired vendors of ``pos``: whose requisitions the POs' reads need (the others' are held)."""
         vendors = (id_of(po.get("pref_vendor")) for po in pos)
-        return (v for v in vendors if v and paired_supplier(self.ledger, v) is not None)
+        return (v for v in vendors if v and self.own.pairing.paired_supplier(self.ledger, v) is not None)
 
     def requisition_by_key(self, key: str) -> list[Mapped | Rejected | Skipped]:
         """The requisition of source key ``REQ<n>[-<vendor>]`` read again (replay)."""
@@ -88,16 +90,16 @@ class OrderReader(ProcurifyOrders):
         """The Fusion order of ``source``: held on its vendor's pairing, refused naming what to fix, or
         mapped with its supplier, site and charge accounts."""
         key, label, description = source.source_key, source.label, notes(source.notes)
-        order_number = fusion_order_number(key, self.prefix)
+        order_number = self.order_number(key)
         mapped = order_lines(label, source.items, self.charges.combination)
         if mapped.problems:
             sentence = "; ".join(mapped.problems)
             return Rejected.of(key, refusal_for(sentence, mapped.problems, rule="order lines not mappable"))
-        supplier_id = paired_supplier(self.ledger, source.vendor_id)
+        supplier_id = self.own.pairing.paired_supplier(self.ledger, source.vendor_id)
         depends_on: str | None = None
         supplier = site = ""
         if supplier_id is None:
-            depends_on = vendor_dependency(source.vendor_id)
+            depends_on = self.own.pairing.vendor_dependency(source.vendor_id)
         else:
             found, why = self.sites.site_for(supplier_id, self.business_unit, "purchasing")
             if found is None:

@@ -21,12 +21,7 @@ from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import master_missing
 
-from .integration import (
-    BACK_ROUTE,
-    INTEGRATION,
-    ROUTE,
-    SETTINGS_RESOURCES,
-)
+from .own import Own
 from .payment_mappers import (
     ProcurifyPaidMarkRecord,
     Skipped,
@@ -38,26 +33,30 @@ INVOICE_ENTITY = "invoice"  # the invoices flow's entity: bill uuid -> Fusion In
 PAYMENTS_ASSET, INVOICES_ASSET = asset_key("fusion", "payments"), asset_key("fusion", "invoices")
 
 
-def our_bill(ledger: Ledger, invoice_id: str) -> str | None:
-    """The Procurify bill uuid whose Fusion invoice ``invoice_id`` is (the invoices flow's ``invoice``
-    xref), or None: an invoice this integration did not write or adopt."""
-    xref = ledger.find_xref_by_target(INTEGRATION, INVOICE_ENTITY, ROUTE.target_system, invoice_id)
+def our_bill(instance: str, ledger: Ledger, invoice_id: str) -> str | None:
+    """The Procurify bill uuid whose Fusion invoice ``invoice_id`` is (``instance``'s invoices flow's
+    ``invoice`` xref), or None: an invoice this instance did not write or adopt."""
+    xref = ledger.find_xref_by_target(instance, INVOICE_ENTITY, "fusion", invoice_id)
     return xref.source_key if xref is not None else None
 
 
 def mark_records(
-    ledger: Ledger, fusion_session: Any, procurify: Any, found: Mapping[str, PaidCandidate], log: Any = None
+    instance: str,
+    ledger: Ledger,
+    fusion_session: Any,
+    procurify: Any,
+    found: Mapping[str, PaidCandidate],
+    log: Any = None,
 ) -> Iterator[Mapped | Rejected | Skipped]:
     """Each candidate invoice read now from Fusion (``fusion_session``) and decided against its bill
-    (``payment_mappers.map_paid_mark``); ``procurify`` is the resource, opened only when there is work."""
+    (``payment_mappers.map_paid_mark``) in ``instance``'s ledger; ``procurify`` is the resource, opened only
+    when there is work."""
     if not found:
         return
     with procurify.session() as procurify_session:
         for invoice_id in sorted(found, key=lambda k: (len(k), k)):
             candidate = found[invoice_id]
-            marked = ledger.get_xref(
-                INTEGRATION, ENTITY, BACK_ROUTE.source_system, invoice_id, BACK_ROUTE.target_system
-            )
+            marked = ledger.get_xref(instance, ENTITY, "fusion", invoice_id, "procurify")
             is_marked = marked is not None and bool(marked.target_id)
             try:
                 invoice = fusion_session.get("invoices", invoice_id)
@@ -83,66 +82,59 @@ def mark_records(
         log.info(f"{len(found)} of our Fusion invoice(s) touched on the day")
 
 
-def map_payment_status(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The day's payments and changed invoices that are ours, each decided against its Procurify bill."""
-    r = context.resources
-    ledger = r.ledger.get()
-    payments = staged_records(r.staging, PAYMENTS_ASSET, partition)
-    invoices = staged_records(r.staging, INVOICES_ASSET, partition)
-    if not payments and not invoices:
-        return
-    with r.fusion.session() as fusion_session:
-        ours = partial(our_bill, ledger)
-        found = candidates(fusion_session, payments, invoices, ours, context.log)
-        records = mark_records(ledger, fusion_session, r.procurify, found, context.log)
-        # A skip is audited here and not passed on.
-        yield from skips_audited(
-            PAYMENT_STATUS_FLOW, ledger, records, run_id=context.run.run_id, partition=partition
-        )
-
-
-def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named invoices (InvoiceIds) read from Fusion again (replay), with their bills from the ledger."""
-    r = context.resources
-    ledger = r.ledger.get()
-    found = {}
-    for key in keys:
-        bill = our_bill(ledger, key)
-        if bill is not None:
-            found[key] = PaidCandidate(key, bill)
-    run = getattr(context, "run", None)
-    with r.fusion.session() as fusion_session:
-        records = mark_records(ledger, fusion_session, r.procurify, found)
-        run_id = getattr(run, "run_id", None)
-        yield from skips_audited(PAYMENT_STATUS_FLOW, ledger, records, run_id=run_id, partition=None)
-
-
 class BillPaidMarks(ProcurifyBillPaidMarks):
     """The Procurify side's paid marks (``procurify.bill_paid_marks``): a refusal names the bill by uuid."""
 
     bill_named = "bill {uuid}"
 
 
-PAYMENT_STATUS_FLOW = BACK_ROUTE.flow(
-    "payment_status",
-    ENTITY,
-    ProcurifyPaidMarkRecord,
-    map_payment_status,
-    remap_payment_status,
-    BillPaidMarks,
-    reads={"fusion": ("invoices", "payments"), "procurify": ("bills",)},
-    # A refusal is a fact about one invoice or bill (not approved, voided after marking); nothing systemic.
-    systemic_share=1.0,
-)
+def payment_status_flow(own: Own) -> Flow:
+    """``own``'s payment status flow."""
 
-payment_status_assets = build_flow_assets(
-    PAYMENT_STATUS_FLOW,
-    partitions_def=saas_partitions,
-    upstream=[PAYMENTS_ASSET, INVOICES_ASSET],
-)
+    def map_payment_status(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The day's payments and changed invoices that are ours, each decided against its Procurify bill."""
+        r = context.resources
+        ledger = r.ledger.get()
+        payments = staged_records(r.staging, PAYMENTS_ASSET, partition)
+        invoices = staged_records(r.staging, INVOICES_ASSET, partition)
+        if not payments and not invoices:
+            return
+        with r.fusion.session() as fusion_session:
+            ours = partial(our_bill, own.name, ledger)
+            found = candidates(fusion_session, payments, invoices, ours, context.log)
+            records = mark_records(own.name, ledger, fusion_session, r.procurify, found, context.log)
+            # A skip is audited here and not passed on.
+            yield from skips_audited(spec, ledger, records, run_id=context.run.run_id, partition=partition)
 
+    def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named invoices (InvoiceIds) read from Fusion again (replay), with their bills from the
+        ledger."""
+        r = context.resources
+        ledger = r.ledger.get()
+        found = {}
+        for key in keys:
+            bill = our_bill(own.name, ledger, key)
+            if bill is not None:
+                found[key] = PaidCandidate(key, bill)
+        run = getattr(context, "run", None)
+        with r.fusion.session() as fusion_session:
+            records = mark_records(own.name, ledger, fusion_session, r.procurify, found)
+            run_id = getattr(run, "run_id", None)
+            yield from skips_audited(spec, ledger, records, run_id=run_id, partition=None)
 
-REPLAY = Replay(BillPaidMarks.for_replay, SETTINGS_RESOURCES)
-
-
-FLOW = Flow(PAYMENT_STATUS_FLOW, payment_status_assets, replay=REPLAY)
+    spec = own.back.flow(
+        "payment_status",
+        ENTITY,
+        ProcurifyPaidMarkRecord,
+        map_payment_status,
+        remap_payment_status,
+        BillPaidMarks,
+        reads={"fusion": ("invoices", "payments"), "procurify": ("bills",)},
+        # A refusal is a fact about one invoice or bill (not approved, voided after marking); nothing
+        # systemic.
+        systemic_share=1.0,
+    )
+    assets = build_flow_assets(
+        spec, partitions_def=saas_partitions, upstream=[PAYMENTS_ASSET, INVOICES_ASSET]
+    )
+    return Flow(spec, assets, replay=Replay(BillPaidMarks.for_replay, own.resources))

@@ -8,11 +8,6 @@ from __future__ import annotations
 
 import re
 
-from connector_resources import settings
-
-from .integration import setting
-
-PREFIX_ENV = setting("ORDER_PREFIX")
 ORDER_NUMBER_MAX = 20
 _SOURCE_KEY = re.compile(r"^(?:PO(?P<po>\d+)|REQ(?P<req>\d+)(?:-(?P<vendor>\d+))?)$")
 
@@ -36,41 +31,34 @@ def requisition_source_key(num: int | str, vendor_id: int | str | None = None) -
     return f"{key}-{_number(vendor_id, 'Procurify vendor id')}" if vendor_id is not None else key
 
 
-def order_prefix() -> str:
-    """``ML_FUSION_PROCURIFY_ORDER_PREFIX``: a letter then up to 7 letters, digits or dashes (held apart from
-    every other instance's at load: ``integration.APART_SETTINGS``)."""
-    return settings.read(PREFIX_ENV)
-
-
-def fusion_order_number(source_key: str, prefix: str | None = None) -> str:
-    """The Fusion ``OrderNumber`` of a source key (``PO1187`` -> ``PFY1187``); ``prefix`` defaults to today's
-    setting. Raises ``ValueError`` on a key of another shape or a number
-    longer than ``ORDER_NUMBER_MAX``."""
+def fusion_order_number(source_key: str, prefix: str, prefix_setting: str) -> str:
+    """The Fusion ``OrderNumber`` of a source key (``PO1187`` -> ``PFY1187``) with an instance's ``prefix``
+    (its setting ``prefix_setting``: a letter then up to 7 letters, digits or dashes, held apart from every
+    other instance's at load, ``integration.APART_SETTINGS``). Raises ``ValueError`` on a key of another
+    shape or a number longer than ``ORDER_NUMBER_MAX``."""
     match = _SOURCE_KEY.match(source_key or "")
     if match is None:
         raise ValueError(f"{source_key!r} is not a purchase order source key (PO<n> or REQ<n>)")
-    head = prefix if prefix is not None else order_prefix()
     if match["po"]:
-        number = f"{head}{int(match['po'])}"
+        number = f"{prefix}{int(match['po'])}"
     else:
         tail = f"-{int(match['vendor'])}" if match["vendor"] else ""
-        number = f"{head}R{int(match['req'])}{tail}"
+        number = f"{prefix}R{int(match['req'])}{tail}"
     if len(number) > ORDER_NUMBER_MAX:
         raise ValueError(
             f"Fusion order number {number} (of {source_key}) is longer than {ORDER_NUMBER_MAX} characters; "
-            f"shorten {PREFIX_ENV}"
+            f"shorten {prefix_setting}"
         )
     return number
 
 
-def source_key_of(order_number: str, prefix: str | None = None) -> str | None:
+def source_key_of(order_number: str, prefix: str) -> str | None:
     """The source key a Fusion ``OrderNumber`` was made of (``PFY1187`` -> ``PO1187``), None when the order
     was not made by this flow (another prefix or shape): how Fusion's side finds Procurify's."""
-    head = prefix if prefix is not None else order_prefix()
     text = str(order_number or "").strip()
-    if not text.startswith(head):
+    if not text.startswith(prefix):
         return None
-    rest = text[len(head) :]
+    rest = text[len(prefix) :]
     if rest.isdigit() and int(rest):
         return po_source_key(rest)
     match = re.match(r"^R(\d+)(?:-(\d+))?$", rest)

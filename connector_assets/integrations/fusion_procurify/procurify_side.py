@@ -13,15 +13,16 @@ from connector_assets.procurify.po_origins import STAGED_PURCHASE_ORDERS as DEPL
 from connector_assets.procurify.po_origins import STAGED_REQUISITIONS as DEPLOYMENT_REQUISITIONS
 from connector_assets.saas.own_side import InstanceSide
 
-from .integration import INTEGRATION
 
-PROCURIFY = InstanceSide(INTEGRATION, "procurify")
-BILLS_ASSET = PROCURIFY.key(DEPLOYMENT_BILLS)
-PURCHASE_ORDERS_ASSET = PROCURIFY.key(DEPLOYMENT_POS)
-REQUISITIONS_ASSET = PROCURIFY.key(DEPLOYMENT_REQUISITIONS)
-CODES_ASSET = PROCURIFY.key(DEPLOYMENT_CODES)  # read whole
-DEPARTMENTS_ASSET = PROCURIFY.key(DEPLOYMENT_DEPARTMENTS)  # read whole
-# The instance's own staged copies, each in the flow that reads it first (none on the deployment's account).
-own_bill_assets = PROCURIFY.assets(DEPLOYMENT_BILLS)
-own_order_assets = PROCURIFY.assets(DEPLOYMENT_POS, DEPLOYMENT_REQUISITIONS)
-own_code_assets = PROCURIFY.assets(DEPLOYMENT_CODES, DEPLOYMENT_DEPARTMENTS)
+class ProcurifySide:
+    """Where ``instance`` reads Procurify's staged records (the module docstring says which)."""
+
+    def __init__(self, instance: str) -> None:
+        side = InstanceSide(instance, "procurify")
+        self.bills, self.codes = side.key(DEPLOYMENT_BILLS), side.key(DEPLOYMENT_CODES)
+        self.purchase_orders, self.requisitions = side.key(DEPLOYMENT_POS), side.key(DEPLOYMENT_REQUISITIONS)
+        self.departments = side.key(DEPLOYMENT_DEPARTMENTS)
+        # Its own staged copies, each in the flow that reads it first (none on the deployment's account).
+        self.bill_assets = side.assets(DEPLOYMENT_BILLS)
+        self.order_assets = side.assets(DEPLOYMENT_POS, DEPLOYMENT_REQUISITIONS)
+        self.code_assets = side.assets(DEPLOYMENT_CODES, DEPLOYMENT_DEPARTMENTS)

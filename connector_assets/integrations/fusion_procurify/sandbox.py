@@ -5,6 +5,7 @@ the seeded vendors paired with Fusion suppliers (seeded apart, names alone would
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import click
@@ -23,14 +24,18 @@ from connector_assets.fusion.supplier_names import fold
 from connector_assets.procurify.sandbox_operators import ProcurifyOperators, active_vendor_ids, active_vendors
 from connector_assets.procurify.sandbox_operators import pair_seeded_vendors as pair_vendors
 from connector_resources.procurify.errors import ProcurifyError
+from connector_resources.setting_declarations import integration_variable
 
-from .integration import INTEGRATION, setting
+from .vendor_pairs import vendor_pairing
 
 ENTERED_BY = "make dev"
+# ``make dev`` sets up the default instance, named after the package (its settings ``ML_FUSION_PROCURIFY_*``).
+DEFAULT = (__package__ or __name__).rpartition(".")[2]
+PAIRING, variable = vendor_pairing(DEFAULT), partial(integration_variable, DEFAULT)
 SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-fusion@example.com"  # example.com: reserved, never delivered
 SANDBOX_DEFAULTS = {
-    setting("VENDOR_FALLBACK_EMAIL"): SANDBOX_FALLBACK_EMAIL,
-    setting("ACCOUNT_VALUE_SET"): "SBX_ACCOUNT",  # the Fusion sandbox's natural account value set
+    variable("VENDOR_FALLBACK_EMAIL"): SANDBOX_FALLBACK_EMAIL,
+    variable("ACCOUNT_VALUE_SET"): "SBX_ACCOUNT",  # the Fusion sandbox's natural account value set
 }
 
 
@@ -39,8 +44,6 @@ def pair_seeded_vendors(
 ) -> int:
     """Match ``vendor_ids`` to Fusion ``supplier_ids`` in order, as manual ``vendor`` matches entered by
     ``make dev`` (``procurify.sandbox_operators.pair_seeded_vendors``); how many pairs were made."""
-    from .vendor_pairs import PAIRING
-
     return pair_vendors(ledger, PAIRING, vendor_ids, supplier_ids, entered_by=ENTERED_BY, limit=limit)
 
 
@@ -48,13 +51,11 @@ def supply_unmatched_vendors(fusion_root: str, procurify: Any, ledger: Any) -> i
     """Fusion's supplier administrators enter the supplier of every active, purchasable Procurify vendor
     neither paired nor named by an active Fusion supplier (one supplier master, as a customer running both
     keeps it), so the vendors flow pairs it by name; how many were entered. Why: docs, "In `make dev`"."""
-    from .vendor_pairs import paired_supplier
-
     named = active_supplier_names(fusion_root)
     missing: dict[str, str] = {}
     for vendor in active_vendors(procurify):
         name = str(vendor.get("name") or "").strip()
-        if name and fold(name) not in named and paired_supplier(ledger, str(vendor["id"])) is None:
+        if name and fold(name) not in named and PAIRING.paired_supplier(ledger, str(vendor["id"])) is None:
             missing.setdefault(fold(name), name)
     return enter_suppliers(fusion_root, missing.values())
 
@@ -105,9 +106,7 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
 def written_invoices(ledger: Any) -> dict[str, str]:
     """Fusion InvoiceId -> Procurify bill uuid of every invoice the invoices flow wrote (its ``invoice``
     xrefs with a target), read from the ledger."""
-    return {
-        target: key for key, target in written_xrefs(ledger, INTEGRATION, "invoice", "procurify", "fusion")
-    }
+    return {target: key for key, target in written_xrefs(ledger, DEFAULT, "invoice", "procurify", "fusion")}
 
 
 def mapped_line_problem(
@@ -159,8 +158,10 @@ class FusionProcurifyPeople:
         from connector_resources import settings
         from connector_resources.ledger import Ledger
 
-        from .account_map import ACCOUNTS
-        from .departments import DEPARTMENTS
+        from .account_map import accounts_table
+        from .departments import departments_table
+
+        segments = partial(settings.read, variable("ACCOUNT_SEGMENTS"))
 
         self.operators, self.procurify, self.fusion_root = (
             ProcurifyOperators(procurify_root),
@@ -168,9 +169,10 @@ class FusionProcurifyPeople:
             fusion_root,
         )
         self.ledger = Ledger(ledger_url)
-        self.currency = currency or settings.value(setting("LEDGER_CURRENCY"))
+        self.currency = currency or settings.value(variable("LEDGER_CURRENCY"))
         self.batch, self.most, self.wanted = batch, most, wanted
-        self.accounts, self.departments = ACCOUNTS.read(), DEPARTMENTS.read()
+        self.accounts = accounts_table(variable("ACCOUNT_MAP"), segments).read()
+        self.departments = departments_table(variable("DEPARTMENT_MAP"), segments).read()
         self.to_bill: list[int] = []  # PO numbers purchased last round
         self.bills: list[str] = []  # uuids of the bills entered, approved
         # Invoices the flow wrote before this start: the AP team of that start paid them or not, and what
@@ -182,8 +184,6 @@ class FusionProcurifyPeople:
     def purchasable(self, num: int) -> tuple[str | None, str | None]:
         """(uuid, None) of requisition ``num`` when every line names a paired vendor and a mapped account
         code and department in the currency bought, else (uuid, why not)."""
-        from .vendor_pairs import paired_supplier
-
         uuid, items = self.operators.requisition_lines(self.procurify, num)
         if not items:
             return uuid, "it has no lines"
@@ -192,7 +192,7 @@ class FusionProcurifyPeople:
             if currency != self.currency:
                 return uuid, f"it is in {currency}, not {self.currency}"
             vendor = (item.get("vendor") or {}).get("id")
-            if vendor is None or paired_supplier(self.ledger, vendor) is None:
+            if vendor is None or PAIRING.paired_supplier(self.ledger, vendor) is None:
                 return uuid, f"vendor {vendor} is paired with no Fusion supplier"
             problem = mapped_line_problem(item, self.accounts, self.departments)
             if problem:

@@ -22,10 +22,6 @@ from connector_assets.procurify.vendor_fields import (
 from connector_resources.refusals import Refusal, source_invalid
 from connector_resources.said import refusal_for, said
 
-from .integration import setting
-
-FALLBACK_SETTING = setting("VENDOR_FALLBACK_EMAIL")
-
 
 def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
@@ -42,10 +38,11 @@ ProcurifyVendorRecord = record_model(
 
 
 def map_supplier(
-    supplier: Mapping[str, Any], *, fallback_email: str = "", paired: bool = False
+    supplier: Mapping[str, Any], *, fallback_email: str = "", paired: bool = False, fallback_setting: str
 ) -> Mapped | Rejected:
     """One Fusion supplier -> a Procurify vendor body, or why it cannot be one. ``fallback_email``: the
-    setting's; ``paired``: the ledger knows its vendor (then no e-mail is needed: it has its own)."""
+    setting's (``fallback_setting``, named when it is needed); ``paired``: the ledger knows its vendor (then
+    no e-mail is needed: it has its own)."""
     key = _text(supplier.get("SupplierId"))
     record = dict(supplier)
     who = supplier_label(record)
@@ -80,9 +77,9 @@ def map_supplier(
     if not fallback_email and not paired:
         sentence = (
             "Procurify requires an e-mail address on every vendor and Fusion's supplier carries none; set "
-            f"{FALLBACK_SETTING} (e.g. ap@yourcompany.com) and replay"
+            f"{fallback_setting} (e.g. ap@yourcompany.com) and replay"
         )
-        setting = {"system": "Procurify", "setting": FALLBACK_SETTING}
+        setting = {"system": "Procurify", "setting": fallback_setting}
         problems.append(said(Refusal("configuration", sentence, setting)))
     if problems:
         sentence = f"{who} cannot become a Procurify vendor: {'; '.join(problems)}"

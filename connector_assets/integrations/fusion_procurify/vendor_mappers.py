@@ -17,8 +17,6 @@ from connector_assets.procurify.vendor_fields import (
 from connector_assets.procurify.vendor_fields import vendor_label as label
 from connector_resources.refusals import Refusal, master_missing, source_invalid
 
-from .integration import setting
-
 # What the flow decides by: equal fingerprints mean nothing the pairing looks at changed.
 FINGERPRINT_FIELDS = ("id", "name", "active", "type")
 
@@ -67,11 +65,11 @@ FusionSupplierPairRecord = record_model(
 )
 
 
-def _what_to_do(vendor_id: str) -> str:
+def _what_to_do(vendor_id: str, xref_setting: str) -> str:
     return (
         "Make the supplier in Fusion with the vendor's name, or enter the match by hand with "
         f"`ml-connector xref set {vendor_id} <Fusion supplier number>` (or a row in "
-        f"{setting('VENDOR_XREF')}), then replay"
+        f"{xref_setting}), then replay"
     )
 
 
@@ -82,6 +80,7 @@ def map_vendor(
     candidates: list[Mapping[str, Any]],
     *,
     paired_vendor_of_supplier: str | None = None,
+    xref_setting: str,
 ) -> Mapped | Rejected:
     """One vendor to pair and the outcome of ``match_supplier`` for its name -> the pair, or why there is
     none. ``paired_vendor_of_supplier``: the Procurify vendor the ledger already pairs the matched
@@ -93,14 +92,16 @@ def map_vendor(
         return Rejected.of(vendor_id or "?", source_invalid(sentence, field="id", value=vendor_id))
     name = _text(vendor.get("name"))
     if not name:
-        sentence = f"{who}: the vendor has no name to find its Fusion supplier by. " + _what_to_do(vendor_id)
+        sentence = f"{who}: the vendor has no name to find its Fusion supplier by. " + _what_to_do(
+            vendor_id, xref_setting
+        )
         return Rejected.of(vendor_id, source_invalid(sentence, field="name"))
     if supplier is None and candidates:
         listed = "; ".join(supplier_text(s) for s in candidates[:5])
         more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
         sentence = (
             f"{who}: {len(candidates)} active Fusion suppliers match the name by {matched_by} "
-            f"({listed}{more}); choosing one would be a guess. " + _what_to_do(vendor_id)
+            f"({listed}{more}); choosing one would be a guess. " + _what_to_do(vendor_id, xref_setting)
         )
         found = [str(s.get("SupplierNumber") or s.get("SupplierId") or "") for s in candidates]
         return Rejected.of(
@@ -109,7 +110,7 @@ def map_vendor(
     if supplier is None:
         sentence = (
             f"{who}: no active Fusion supplier is named {name!r} (compared exactly, then ignoring case and "
-            "spacing). " + _what_to_do(vendor_id)
+            "spacing). " + _what_to_do(vendor_id, xref_setting)
         )
         return Rejected.of(vendor_id, master_missing(sentence, system="Fusion", what="supplier", value=name))
     supplier_id = str(supplier.get("SupplierId"))

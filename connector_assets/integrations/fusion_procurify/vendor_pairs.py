@@ -5,7 +5,6 @@ releases (``vendor_dependency``). docs/integrations/fusion_procurify.md, "Vendor
 
 from collections.abc import Iterable
 
-from connector_assets.asset_keys import asset_key
 from connector_assets.fusion.supplier_sites import SupplierSites
 from connector_assets.fusion.suppliers import supplier_id_key
 from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
@@ -16,33 +15,28 @@ from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_EN
 from connector_assets.procurify.vendor_pairing import VendorPairing, numeric_key, vendor_id_key
 from connector_resources.ledger import Ledger
 
-from .integration import INTEGRATION
-
 FUSION = "fusion"
-# The manual matches file's asset: upstream of every mapped step reading pairs (``matches_first``: why).
-MATCHES_ASSET = asset_key(INTEGRATION, "manual_matches")
 id_key = numeric_key  # a numeric id as the ledger keys it (``ml-connector xref``)
 
-# A ``vendor`` xref naming a supplier is asked first for the supplier's vendor: it may be a manual match.
-PAIRING = VendorPairing(
-    INTEGRATION, FUSION, supplier_key=supplier_id_key, vendor_key=vendor_id_key, vendor_xref_first=True
-)
-# paired_supplier(ledger, vendor id): the Fusion ``SupplierId`` (name match or manual, else the supplier
-# whose ``supplier`` xref targets the vendor). paired_vendor(ledger, SupplierId): a ``vendor`` xref (manual
-# first: it is an operator's word) targeting it, else the ``supplier`` xref's target. None when none.
-paired_supplier = PAIRING.paired_supplier
-paired_vendor = PAIRING.paired_vendor
-# manual_vendor(ledger, SupplierId): the vendor matched by hand, None when a flow made the pair. A manual
-# match says the two records are one although their names differ, so ``suppliers`` never sends such a
-# vendor the supplier's name.
-manual_vendor = PAIRING.manual_vendor
-# vendor_dependency(vendor id): ``fusion_procurify:vendor:procurify:<id>``, what a purchase order or invoice
-# waiting for that vendor's Fusion supplier is held on.
-vendor_dependency = PAIRING.vendor_dependency
+
+def vendor_pairing(instance: str) -> VendorPairing:
+    """``instance``'s pairs. ``paired_supplier(ledger, vendor id)``: the Fusion ``SupplierId`` (name match or
+    manual, else the supplier whose ``supplier`` xref targets the vendor); ``paired_vendor(ledger,
+    SupplierId)``: a ``vendor`` xref (manual first: it is an operator's word) targeting it, else the
+    ``supplier`` xref's target; None when none. ``manual_vendor(ledger, SupplierId)``: the vendor matched by
+    hand (a manual match says the two are one although their names differ, so ``suppliers`` never sends such
+    a vendor the supplier's name). ``vendor_dependency(vendor id)``: ``<instance>:vendor:procurify:<id>``,
+    what a purchase order or invoice waiting for that vendor's Fusion supplier is held on. A ``vendor`` xref
+    naming a supplier is asked first for the supplier's vendor: it may be a manual match."""
+    return VendorPairing(
+        instance, FUSION, supplier_key=supplier_id_key, vendor_key=vendor_id_key, vendor_xref_first=True
+    )
 
 
-def read_paired_suppliers(sites: SupplierSites, ledger: Ledger, vendor_ids: Iterable[str]) -> None:
+def read_paired_suppliers(
+    sites: SupplierSites, pairing: VendorPairing, ledger: Ledger, vendor_ids: Iterable[str]
+) -> None:
     """Read the Fusion suppliers (with their sites) paired with ``vendor_ids`` in one list
     (``SupplierSites.read_many``) before a step maps the orders or bills naming them one by one."""
-    paired = (paired_supplier(ledger, vendor) for vendor in dict.fromkeys(vendor_ids) if vendor)
+    paired = (pairing.paired_supplier(ledger, vendor) for vendor in dict.fromkeys(vendor_ids) if vendor)
     sites.read_many(supplier for supplier in paired if supplier)

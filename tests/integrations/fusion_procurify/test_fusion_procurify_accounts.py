@@ -6,19 +6,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fusion_procurify_parts import ACCOUNT_CODES as account_codes_flow
+from fusion_procurify_parts import ACCOUNTS, CHARGES, DEPARTMENTS, ORPHANS_ASSET
 from fusion_procurify_world import fusion_procurify_world
 from mapping_rows import own_ledger, save_rows
 
 from connector_assets.fusion.account_combinations import Combination, combination_row
-from connector_assets.integrations.fusion_procurify.account_codes import FLOW as account_codes_flow
-from connector_assets.integrations.fusion_procurify.account_codes import ORPHANS_ASSET, orphan_codes
-from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
-from connector_assets.integrations.fusion_procurify.charge_accounts import (
-    COMBINATIONS_ASSET,
-    UPSTREAM,
-    ChargeAccounts,
-)
-from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
+from connector_assets.integrations.fusion_procurify.account_codes import orphan_codes
+from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.procurify.account_departments import department_key
 from connector_resources.refusal_actions import action_for, timed
 from connector_resources.said import Said
@@ -81,7 +76,7 @@ def test_the_sandbox_tables_load() -> None:
     accounts, departments = ACCOUNTS.read(), DEPARTMENTS.read()
     assert accounts["6100"] == "60000" and len(accounts) == 264
     assert departments["*"] == "101-30" and departments["München Niederlassung|*"] == "201-30"
-    assert [ACCOUNTS.asset, DEPARTMENTS.asset, COMBINATIONS_ASSET] == UPSTREAM
+    assert [ACCOUNTS.asset, DEPARTMENTS.asset, CHARGES.combinations] == CHARGES.upstream
 
 
 # -- one charge account ----------------------------------------------------------------------------------
@@ -111,6 +106,7 @@ def _charges(**procurify: object) -> ChargeAccounts:
         {"6100": "60000", "3000": "31000", "6400": "61000", "6500": "60200"},
         {"*": "101-30", "Head Office|*": "101-40", "München Niederlassung|*": "201-30"},
         {c.text: c for c in combos},
+        tables=CHARGES,
         intercompany_segment="000",
         **procurify,  # type: ignore[arg-type]
     )
@@ -143,7 +139,7 @@ def test_combination_and_each_reason() -> None:
     )
     assert reason("", None) == "the line has no Procurify account code"
     no_default = ChargeAccounts(
-        {"6100": "60000"}, {"Head Office|*": "101-30"}, {}, intercompany_segment="000"
+        {"6100": "60000"}, {"Head Office|*": "101-30"}, {}, tables=CHARGES, intercompany_segment="000"
     )
     assert "Procurify department Lyon Agence|Operations has no row in the department map" in (
         no_default.combination("6100", "Lyon Agence|Operations", on=TODAY)[1] or ""
@@ -232,7 +228,7 @@ def test_every_sandbox_budget_line_has_a_postable_fusion_account(tmp_path: Path)
     with fusion_procurify_world(tmp_path) as world:
         world.master()
         world.run_whole("procurify/account_codes", "procurify/departments")
-        charges = ChargeAccounts.load(world.resources["staging"])
+        charges = CHARGES.load(world.resources["staging"])
         assert len(charges.combinations) > 400
         lines = [a for a in world.in_procurify("accounts").values() if a.get("active") is not False]
         checked = 0

@@ -9,11 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fusion_procurify_parts import ACCOUNTS, DEPARTMENTS, paired_supplier
 from fusion_procurify_world import BUSINESS_UNIT, FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.fusion.sandbox_operators import PARTIAL_EVERY, half_of
-from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
-from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
 from connector_assets.integrations.fusion_procurify.sandbox import (
     ENTERED_BY,
     FusionProcurifyPeople,
@@ -25,7 +24,6 @@ from connector_assets.integrations.fusion_procurify.sandbox import (
     suppliers_with_sites,
     written_invoices,
 )
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 
 
 @pytest.fixture

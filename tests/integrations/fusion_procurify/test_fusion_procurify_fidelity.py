@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fusion_procurify_parts import CHARGES, INVOICES_FLOW, SEGMENTS_ENV, InvoiceTarget, paired_vendor
 from fusion_procurify_proofs import (
     ClerkBetweenSearchAndCreate,
     draft_left_in_fusion,
@@ -39,10 +40,7 @@ from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWo
 
 from connector_assets.flows.core import Mapped
 from connector_assets.fusion.invoice_target import invoice_of
-from connector_assets.integrations.fusion_procurify import charge_accounts
-from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW, InvoiceTarget
 from connector_assets.integrations.fusion_procurify.payment_status import INVOICE_ENTITY
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
 
 PO_RUN = (
     "procurify/purchase_orders",
@@ -286,11 +284,11 @@ def test_charge_accounts_survive_combination_segments_spelt_otherwise(
     world.fusion_behaviour(
         attribute_names={"accountCombinationsLOV": {f"_SEGMENT{n}": f"Segment{n}" for n in range(1, 5)}}
     )
-    with pytest.raises(Exception, match=charge_accounts.SEGMENTS_ENV):
+    with pytest.raises(Exception, match=SEGMENTS_ENV):
         stage_master(world)
-    monkeypatch.setenv(charge_accounts.SEGMENTS_ENV, "Segment1,Segment2,Segment3,Segment4")
+    monkeypatch.setenv(SEGMENTS_ENV, "Segment1,Segment2,Segment3,Segment4")
     stage_master(world)
-    accounts = charge_accounts.ChargeAccounts.load(world.resources["staging"])
+    accounts = CHARGES.load(world.resources["staging"])
     assert accounts.combinations, "no combination staged: every line would be refused"
     charged = [accounts.charge_account(natural, None) for natural in accounts.accounts.values()]
     assert any(text is not None for text, _why in charged), charged

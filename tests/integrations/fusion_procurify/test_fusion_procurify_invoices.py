@@ -19,6 +19,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from dagster import AssetKey
+from fusion_procurify_parts import (
+    ACCOUNTS,
+    INVOICES_FLOW,
+    IT,
+    InvoiceTarget,
+    order_dependency,
+    vendor_dependency,
+)
+from fusion_procurify_parts import INVOICES as invoices_flow
 from fusion_procurify_proofs import ClerkBetweenSearchAndCreate, mapped_invoices, stage_master
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 from ledger_entries import audit_ids
@@ -30,15 +39,7 @@ from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.mapping_tables import ROOT
 from connector_assets.fusion.invoice_target import invoice_of
 from connector_assets.fusion.supplier_sites import SupplierSite
-from connector_assets.integrations.fusion_procurify import account_map
 from connector_assets.integrations.fusion_procurify.bill_mappers import BillInputs, FusionOrder, map_bill
-from connector_assets.integrations.fusion_procurify.invoices import FLOW as invoices_flow
-from connector_assets.integrations.fusion_procurify.invoices import (
-    INVOICES_FLOW,
-    InvoiceTarget,
-    order_dependency,
-)
-from connector_assets.integrations.fusion_procurify.vendor_pairs import vendor_dependency
 from connector_assets.procurify.bill_fields import item_account
 from connector_resources.ledger import schema
 from connector_sandbox.fusion.writes import VALIDATED_RESULT
@@ -89,6 +90,7 @@ def inputs(bill: dict[str, Any], **changes: Any) -> BillInputs:
         "vendor_dependency": "",
         "business_unit": BUSINESS_UNIT,
         "updated_at": NOW,
+        "variable": IT.variable,
     }
     values.update(changes)
     return BillInputs(**values)
@@ -350,7 +352,7 @@ def test_a_bill_on_an_unmapped_account_code_is_queued_then_replayed_once_the_map
 ):
     bill = world.approved_bill()
     codes = {item_account(i)[0] for i in full_bill(world, bill["uuid"])["items"]}
-    sandbox = ROOT / "mappings" / "sandbox" / str(account_map.ACCOUNTS.sandbox_file)
+    sandbox = ROOT / "mappings" / "sandbox" / str(ACCOUNTS.sandbox_file)
     with sandbox.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     broken = tmp_path / "accounts.csv"
@@ -365,7 +367,7 @@ def test_a_bill_on_an_unmapped_account_code_is_queued_then_replayed_once_the_map
     reason = world.queue("invoices")[bill["uuid"]]
     assert "has no row in the account map (ML_FUSION_PROCURIFY_ACCOUNT_MAP)" in reason
     assert invoices_in_fusion(world, bill["invoice_number"]) == []
-    import_file(account_map.ACCOUNTS, sandbox, note="the full map", resources=world.resources)  # fixed
+    import_file(ACCOUNTS, sandbox, note="the full map", resources=world.resources)  # fixed
     world.replay_queued("invoices", invoices_flow)
     assert world.queue("invoices") == {}
     assert len(invoices_in_fusion(world, bill["invoice_number"])) == 1

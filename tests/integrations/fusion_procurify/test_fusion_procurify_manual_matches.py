@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from dagster import DagsterInstance
+from fusion_procurify_parts import MATCHES, paired_supplier, vendor_dependency
 from fusion_procurify_world import (  # noqa: F401  (fixtures are used by name)
     INTEGRATION,
     FusionProcurifyWorld,
@@ -22,15 +23,10 @@ from fusion_procurify_world import (  # noqa: F401  (fixtures are used by name)
 from ledger_entries import held_on
 
 from connector_assets.fusion.suppliers import FusionSupplier
-from connector_assets.integrations.fusion_procurify.manual_matches import (
-    ASSET,
-    FILE_ENTERED_BY,
-    FILE_SETTING,
-    read_match_file,
-    set_vendor_match,
-)
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
 from connector_assets.procurify.vendor_matches import MatchRefused
+
+ASSET, FILE_ENTERED_BY, FILE_SETTING = MATCHES.asset, MATCHES.file.entered_by, MATCHES.file_setting
+read_match_file, set_vendor_match = MATCHES.file.read, MATCHES.set_match
 
 
 @pytest.fixture(scope="module")

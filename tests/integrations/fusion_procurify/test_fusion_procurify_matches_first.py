@@ -14,16 +14,15 @@ from typing import Any
 import pytest
 import requests
 from dagster import AssetKey
+from fusion_procurify_parts import INTEGRATION, MATCHES, paired_supplier
+from fusion_procurify_parts import VENDORS as vendors_flow
 from fusion_procurify_world import FusionProcurifyWorld, module_world  # noqa: F401  (a fixture, used by name)
 
 from connector_assets.definitions import defs
 from connector_assets.fusion.supplier_names import fold
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.manual_matches import ASSET, FILE_SETTING
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
-from connector_assets.integrations.fusion_procurify.vendors import FLOW as vendors_flow
 from connector_assets.procurify.vendor_list import LIST_PAGE_SIZE
 
+ASSET, FILE_SETTING = MATCHES.asset, MATCHES.file_setting  # the manual matches file's asset and setting
 VENDORS = ("fusion_procurify/vendors_mapped", "fusion_procurify/vendors_written")
 PAIR_READERS = ("suppliers", "vendors", "purchase_orders", "invoices")
 

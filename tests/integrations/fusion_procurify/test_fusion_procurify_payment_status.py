@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
+from fusion_procurify_parts import PAYMENT_STATUS as payment_status_flow
 from fusion_procurify_world import INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.fusion.payments import invoice_refs, merge_payments, paid_state
 from connector_assets.integrations.fusion_procurify.payment_mappers import Skipped, map_paid_mark
-from connector_assets.integrations.fusion_procurify.payment_status import FLOW as payment_status_flow
 from connector_assets.integrations.fusion_procurify.payment_status import INVOICE_ENTITY
 
 UUID = "0b5e0d6c7a8f4d1e9f7a2c3b4d5e6f70"

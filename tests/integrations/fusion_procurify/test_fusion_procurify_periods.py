@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 import requests
+from fusion_procurify_parts import INVOICES as invoices_flow
 from fusion_procurify_proofs import stage_master
 from fusion_procurify_world import INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 from request_log import RequestLog, logged_simulators
 from sandbox_logins import answered
 
-from connector_assets.integrations.fusion_procurify.invoices import FLOW as invoices_flow
 from connector_resources import settings
 
 FLOW_ASSETS = ("procurify/bills", "fusion_procurify/invoices_mapped", "fusion_procurify/invoices_written")

@@ -28,7 +28,7 @@ one on PostgreSQL for two runs at once.
   edits again after the re-read gets the order queued naming the conflict, the draft left as the buyer
   made it.
 * A bad record queued and replayed once with the fixed table, and a held record released by the operator's
-  manual match (``manual_matches.set_vendor_match``, the path of ``ml-connector xref set``), each then
+  manual match (``ManualMatches.set_match``, the path of ``ml-connector xref set``), each then
   written once.
 * Two runs of the day's invoice write at once on one PostgreSQL ledger: Fusion asked once per bill.
 
@@ -53,6 +53,15 @@ import pytest
 import requests
 from asset_runs import step_failures
 from flow_proofs import two_runs_write_once
+from fusion_procurify_parts import (
+    ACCOUNTS,
+    INTERCOMPANY_ENV,
+    MATCHES,
+    paired_vendor,
+    reconcile_day,
+    vendor_dependency,
+)
+from fusion_procurify_parts import INVOICES as invoices_flow
 from fusion_procurify_proofs import (
     BILLS,
     INVOICES_MAPPED,
@@ -85,12 +94,6 @@ from roots import ROOT
 
 from connector_assets.flows.reconciliation import Report
 from connector_assets.fusion.suppliers import FusionSupplier
-from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
-from connector_assets.integrations.fusion_procurify.charge_accounts import INTERCOMPANY_ENV
-from connector_assets.integrations.fusion_procurify.invoices import FLOW as invoices_flow
-from connector_assets.integrations.fusion_procurify.manual_matches import set_vendor_match
-from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor, vendor_dependency
 from connector_assets.procurify.bill_fields import item_account
 from connector_resources.fusion.session import FusionSession
 
@@ -482,7 +485,7 @@ def _operator_matches(world: FusionProcurifyWorld, vendor_id: str) -> str:
     supplier = next(
         s for s in world.fusion_suppliers_with_site() if paired_vendor(world.ledger, s["SupplierId"]) is None
     )
-    set_vendor_match(
+    MATCHES.set_match(
         world.ledger,
         vendor_id,
         FusionSupplier(str(supplier["SupplierId"]), str(supplier["SupplierNumber"]), supplier["Supplier"]),

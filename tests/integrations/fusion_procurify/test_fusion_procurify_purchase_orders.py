@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fusion_procurify_parts import ACCOUNTS, PURCHASE_ORDERS_FLOW, fusion_order_number, paired_vendor
+from fusion_procurify_parts import PURCHASE_ORDERS as purchase_orders_flow
 from fusion_procurify_proofs import draft_left_in_fusion, usd_po
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 from ledger_entries import audit_ids
@@ -19,10 +21,6 @@ from connector_assets.fusion import draft_orders
 from connector_assets.fusion.supplier_names import fold
 from connector_assets.integrations.fusion_procurify import order_mappers as om
 from connector_assets.integrations.fusion_procurify import po_numbers
-from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
-from connector_assets.integrations.fusion_procurify.purchase_orders import FLOW as purchase_orders_flow
-from connector_assets.integrations.fusion_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
 from connector_assets.procurify.order_fields import live_items
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 
@@ -37,14 +35,14 @@ SOURCE = "procurify/purchase_orders"
 
 def test_order_numbers_keep_the_procurify_number_both_ways() -> None:
     assert po_numbers.po_source_key("01187") == "PO1187"
-    assert po_numbers.fusion_order_number("PO1187", "PFY") == "PFY1187"
-    assert po_numbers.fusion_order_number("REQ60", "PFY") == "PFYR60"
-    assert po_numbers.fusion_order_number(po_numbers.requisition_source_key(60, 2041), "PFY") == "PFYR60-2041"
+    assert fusion_order_number("PO1187", "PFY") == "PFY1187"
+    assert fusion_order_number("REQ60", "PFY") == "PFYR60"
+    assert fusion_order_number(po_numbers.requisition_source_key(60, 2041), "PFY") == "PFYR60-2041"
     for key in ("PO1187", "REQ60", "REQ60-2041"):
-        assert po_numbers.source_key_of(po_numbers.fusion_order_number(key, "PFY"), "PFY") == key
+        assert po_numbers.source_key_of(fusion_order_number(key, "PFY"), "PFY") == key
     assert po_numbers.source_key_of("1000183", "PFY") is None  # a Fusion order this flow did not make
     with pytest.raises(ValueError, match="longer than 20"):
-        po_numbers.fusion_order_number("PO12345678901234567", "PFYX")
+        fusion_order_number("PO12345678901234567", "PFYX")
 
 
 def _item(line: int, code: str = "6100", **over: Any) -> dict[str, Any]:
@@ -151,8 +149,7 @@ def _master(world: FusionProcurifyWorld) -> None:
     """The mapping tables and Fusion's combinations staged; the department table directly while its module
     lists it in no ``*_assets`` / ``*_tables`` list the world discovers."""
     from dagster import materialize
-
-    from connector_assets.integrations.fusion_procurify.departments import fusion_procurify_department_map
+    from fusion_procurify_parts import department_map_asset as fusion_procurify_department_map
 
     world.master()
     if not any(a.key.to_user_string() == "fusion_procurify/department_map" for a in world.world_assets()):
@@ -281,8 +278,9 @@ def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_
     last month) is read for the invoices held on it, by the next run of any day."""
     import datetime as dt
 
+    from fusion_procurify_parts import INVOICES_FLOW
+
     from connector_assets.flows.core import Rejected, queue_failure
-    from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
 
     # Pulling off: the other day's orders held on vendors would be sent too; this judges the awaited read.
     monkeypatch.setenv("ML_PARENT_PULL_LIMIT", "0")

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 import requests
+from fusion_procurify_parts import CHARGES, RECONCILIATION, paired_supplier, reconcile_day
 from fusion_procurify_proofs import approve_bills, stage_master, usd_po
 from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
 from ledger_entries import queued
@@ -37,27 +38,19 @@ from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.fusion.reconcile_reads import FusionInvoice, FusionInvoiceLine, FusionPo, FusionPoLine
 from connector_assets.integrations.fusion_procurify.account_codes import orphan_codes
-from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.reconcile.account_codes import compare_account_codes
-from connector_assets.integrations.fusion_procurify.reconcile.assets import (
-    RECONCILIATION,
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
 from connector_assets.integrations.fusion_procurify.reconcile.bills import (
     BillRows,
     ExpectedInvoice,
     compare_vendor_period,
     expected_lines,
 )
-from connector_assets.integrations.fusion_procurify.reconcile.day import read_vendors, reconcile_day
+from connector_assets.integrations.fusion_procurify.reconcile.day import read_vendors
 from connector_assets.integrations.fusion_procurify.reconcile.orders import (
     ExpectedOrder,
     compare_order,
 )
 from connector_assets.integrations.fusion_procurify.reconcile.vendors import Pair, compare_pair
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_resources import settings
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine, PurchaseOrderLine
@@ -421,13 +414,10 @@ def test_vendors_are_read_by_id_or_listed_whichever_costs_fewer_calls() -> None:
 def test_the_component_holds_the_asset_job_and_day_closing_schedule() -> None:
     declared = integration_component("fusion_procurify")
     assert [a.key.to_user_string() for a in declared.assets] == [RECONCILIATION]
-    assert declared.assets == reconciliation_assets
-    assert [j.name for j in reconciliation_jobs] == ["fusion_procurify_reconcile"]
-    assert all(any(j is d for d in declared.jobs) for j in reconciliation_jobs)
-    [schedule] = reconciliation_schedules()
-    assert schedule.name == "fusion_procurify_reconcile_schedule"
+    assert [j.name for j in declared.jobs if j.name.endswith("_reconcile")] == ["fusion_procurify_reconcile"]
+    [schedule] = [s for s in declared.schedules if s.name == "fusion_procurify_reconcile_schedule"]
     assert schedule.cron_schedule == "40 6 * * *"  # ML_FUSION_PROCURIFY_RECONCILE_CRON's default
-    assert [s for s in declared.schedules if s.name == schedule.name] != []
+    assert schedule.job_name == "fusion_procurify_reconcile"
 
 
 # -- end to end: one world, synced once ------------------------------------------------------------------
@@ -512,7 +502,7 @@ def another_systems_po(world: FusionProcurifyWorld, like: dict[str, Any]) -> int
 def switch_off_orphan_codes(world: FusionProcurifyWorld) -> None:
     """The Procurify admin switches off the seeded codes with no Fusion account (the account table maps
     none of them: what the orphans asset lists), so a clean world has none."""
-    charges = ChargeAccounts.load(world.resources["staging"])
+    charges = CHARGES.load(world.resources["staging"])
     with world.resources["procurify"].session() as session:
         codes = list(session.iter_all("account_codes"))
     for orphan in orphan_codes(codes, charges):
@@ -656,7 +646,7 @@ def _plant(synced: Synced) -> dict[str, Any]:
         session.update_vendor(int(vendor_of_supplier), {"name": "Renamed In Procurify"})
         deactivated = str(bills[0]["vendor"]["id"])
         session.update_vendor(int(deactivated), {"active": False})
-        mapped = set(ChargeAccounts.load(world.resources["staging"]).accounts)
+        mapped = set(CHARGES.load(world.resources["staging"]).accounts)
         code = next(c for c in session.iter_all("account_codes") if str(c["code"]) in mapped and c["active"])
         world.switch_account_code(code["id"], False)  # in Procurify: its API cannot
         session.create_account_code(

@@ -16,11 +16,11 @@ import dagster as dg
 import pytest
 from dg_projects import beside_a_second_procurify, run_job, run_resources, two_instances_refused
 from flow_proofs import ledger_xrefs
+from fusion_procurify_parts import fusion_order_number
 from fusion_procurify_world import fusion_procurify_world
 from sandbox_logins import procurify_resource
 
 from connector_assets.integrations.fusion_procurify.integration import prefixes_meet
-from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number
 
 pytestmark = pytest.mark.timeout(600)
 

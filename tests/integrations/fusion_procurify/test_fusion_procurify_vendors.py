@@ -15,6 +15,8 @@ from typing import Any
 
 from asset_runs import named
 from dagster import AssetKey, materialize
+from fusion_procurify_parts import INTEGRATION, map_supplier, map_vendor, paired_vendor, vendor_dependency
+from fusion_procurify_parts import SUPPLIERS as suppliers_flow
 from fusion_procurify_world import MASTER, all_assets, fusion_procurify_world
 from instances import instance_for_test
 
@@ -22,10 +24,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.values import whole_number
 from connector_assets.fusion.supplier_names import EXACT, FOLDED, fold
 from connector_assets.fusion.supplier_sites import choose_site
-from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier
-from connector_assets.integrations.fusion_procurify.suppliers import FLOW as suppliers_flow
-from connector_assets.integrations.fusion_procurify.vendor_mappers import map_vendor, not_paired_why
+from connector_assets.integrations.fusion_procurify.vendor_mappers import not_paired_why
 from connector_assets.procurify.order_fields import PO_CANCELLED, id_of
 from connector_assets.procurify.order_reads import latest_staged
 from connector_assets.procurify.vendor_changes import VendorRead, read_vendors
@@ -101,19 +100,19 @@ def create_vendor(world: Any, name: str, **more: Any) -> str:
 
 def hold_on_vendor(world: Any, vendor_id: str, key: str) -> None:
     world.ledger.enqueue(
-        integration=vendor_pairs.INTEGRATION,
+        integration=INTEGRATION,
         flow="invoices",
         entity="invoice",
         source_key=key,
         payload={},
         reason="waits for its vendor's Fusion supplier",
         status="held",
-        depends_on=vendor_pairs.vendor_dependency(vendor_id),
+        depends_on=vendor_dependency(vendor_id),
     )
 
 
 def held(world: Any, key: str) -> bool:
-    items = world.ledger.open_items(integration=vendor_pairs.INTEGRATION, flow="invoices")
+    items = world.ledger.open_items(integration=INTEGRATION, flow="invoices")
     return any(i.source_key == key and i.status == "held" for i in items)
 
 
@@ -140,9 +139,7 @@ def test_suppliers_flow_creates_adopts_refuses_and_respects_manual_matches(tmp_p
         assert vendors[adopted]["external_id"] == named["SupplierNumber"]
         assert pairs[str(manual["SupplierId"])] == by_hand  # the operator's match is the one written
         assert vendors[by_hand]["external_id"] == manual["SupplierNumber"]
-        manual_xref = world.ledger.get_xref(
-            vendor_pairs.INTEGRATION, "vendor", "procurify", by_hand, "fusion"
-        )
+        manual_xref = world.ledger.get_xref(INTEGRATION, "vendor", "procurify", by_hand, "fusion")
         assert manual_xref.manual and manual_xref.target_id == str(manual["SupplierId"])
         refused = world.queue("suppliers")[str(twice["SupplierId"])]
         assert "2 active Procurify vendors are named" in refused and twins[0] in refused
@@ -188,7 +185,7 @@ def test_vendors_flow_pairs_by_name_refuses_unmatched_and_releases_held(tmp_path
         assert pairs[same] == str(exact["SupplierId"])
         assert pairs[loose] == str(folded["SupplierId"])
         assert pairs[by_hand] == str(manual_target["SupplierId"])  # never overwritten by the name
-        assert vendor_pairs.paired_vendor(world.ledger, name_taken["SupplierId"]) is None
+        assert paired_vendor(world.ledger, name_taken["SupplierId"]) is None
         reason = world.queue("vendors")[nobody]
         assert f"Procurify vendor {nobody} (No Such Supplier Anywhere 4711)" in reason
         assert f"ml-connector xref set {nobody}" in reason
@@ -233,7 +230,7 @@ def one_list_read(world: Any) -> int:
 
 
 def attempts(world: Any) -> dict[str, int]:
-    items = world.ledger.open_items(integration=vendor_pairs.INTEGRATION, flow="vendors", limit=10_000)
+    items = world.ledger.open_items(integration=INTEGRATION, flow="vendors", limit=10_000)
     return {item.source_key: item.attempts for item in items}
 
 
@@ -293,7 +290,7 @@ def test_a_poll_with_nothing_changed_costs_one_list_read_and_writes_nothing(tmp_
 
         [item] = [
             i
-            for i in world.ledger.open_items(integration=vendor_pairs.INTEGRATION, flow="vendors")
+            for i in world.ledger.open_items(integration=INTEGRATION, flow="vendors")
             if i.source_key == nobody
         ]
         world.ledger.abandon(item.id, reason="an employee's vendor; never bought from in Fusion")

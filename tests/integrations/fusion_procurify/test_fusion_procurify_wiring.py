@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from built_parts import built
 from dagster import (
     AssetKey,
     AssetMaterialization,
@@ -18,6 +19,7 @@ from dagster import (
     Definitions,
     build_schedule_context,
 )
+from fusion_procurify_parts import PARTS, manual_matches_asset
 from fusion_procurify_world import fusion_procurify_world
 from instances import instance_for_test
 from schedule_ticks import mark_closed, tick
@@ -28,9 +30,6 @@ from connector_assets.flows.assembly import Flow, IntegrationParts
 from connector_assets.flows.jobs import mapped_asset
 from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.flows.target_boundary import UNWRAPPED
-from connector_assets.integrations.fusion_procurify import wiring as declaration
-from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON
-from connector_assets.integrations.fusion_procurify.reconcile import assets as reconcile
 from connector_assets.saas.assets import saas_assets
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
@@ -47,6 +46,7 @@ DESIGN = {
     "payment_status": "ML_FUSION_PROCURIFY_PAYMENT_STATUS_CRON",
 }
 COMBINATIONS = "fusion_procurify/account_combinations"
+COMBINATIONS_CRON = "ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON"
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def merged(package: IntegrationParts) -> Definitions:
 
 
 def _flows(package: IntegrationParts) -> dict[str, Flow]:
-    return {flow.name: flow for flow in declaration.FLOWS}
+    return {flow.name: flow for flow in PARTS.flows}
 
 
 def _job_keys(defs: Definitions, job_name: str) -> set[str]:
@@ -80,15 +80,15 @@ def _job_keys(defs: Definitions, job_name: str) -> set[str]:
 
 
 def test_the_design_lists_every_flow_with_its_cron_setting():
-    assert {flow.name: flow.cron_setting for flow in declaration.FLOWS} == DESIGN
+    assert {flow.name: flow.cron_setting for flow in PARTS.flows} == DESIGN
     # master data first, then documents, then payment status
-    assert [flow.name for flow in declaration.FLOWS] == list(DESIGN)
+    assert [flow.name for flow in PARTS.flows] == list(DESIGN)
     for cron in [*DESIGN.values(), COMBINATIONS_CRON]:
         assert settings.value(cron).strip(), cron
 
 
 def test_every_flow_of_the_design_is_in_the_definitions(package, merged):
-    assert [flow.name for flow in declaration.FLOWS] == list(DESIGN)
+    assert [flow.name for flow in PARTS.flows] == list(DESIGN)
     graph = merged.resolve_asset_graph()
     for name, flow in _flows(package).items():
         assert flow.spec.integration == INTEGRATION and flow.spec.flow == f"{INTEGRATION}_{name}"
@@ -97,9 +97,8 @@ def test_every_flow_of_the_design_is_in_the_definitions(package, merged):
         assert graph.get(AssetKey([INTEGRATION, f"{name}_mapped"])).group_name == INTEGRATION
     for master in ("fusion_procurify/account_map", "fusion_procurify/department_map", COMBINATIONS):
         assert graph.has(AssetKey.from_user_string(master)), master
-    for asset in declaration.manual_match_assets:
-        for key in asset.keys:
-            assert graph.has(key), key
+    for key in manual_matches_asset.keys:
+        assert graph.has(key), key
 
 
 def test_each_flow_has_a_job_of_its_own_steps_and_the_sources_it_maps_from(package, merged):
@@ -127,12 +126,9 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(package, merged, monke
         assert schedule.cron_schedule == settings.value(setting), name
         assert schedule.execution_timezone == "UTC"
     # The cron is read from the setting: another value makes another schedule.
-    from connector_assets.integrations.fusion_procurify.jobs import JOBS
-
-    flows = _flows(package)
     monkeypatch.setenv("ML_FUSION_PROCURIFY_INVOICES_CRON", "5 */3 * * *")
-    built = JOBS.build([flows["invoices"]], declaration.TABLE_ASSETS)
-    assert [s.cron_schedule for s in built.schedules] == ["5 */3 * * *"]
+    schedules = built(INTEGRATION).schedules
+    assert [s.cron_schedule for s in schedules if s.job_name == f"{INTEGRATION}_invoices"] == ["5 */3 * * *"]
 
 
 def test_a_daily_flow_closes_the_previous_utc_day_then_polls_today(package, merged):
@@ -167,7 +163,7 @@ def test_every_flow_can_be_replayed(package):
     for name, flow in _flows(package).items():
         assert flow.replay is not None, f"{name}: its module states no replay"
         assert replays.handler_for(INTEGRATION, name) is not None, name
-    assert sorted(replays.flows()[INTEGRATION]) == sorted(flow.name for flow in declaration.FLOWS)
+    assert sorted(replays.flows()[INTEGRATION]) == sorted(flow.name for flow in PARTS.flows)
 
 
 def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):
@@ -199,14 +195,11 @@ def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):
 
 
 def test_the_reconciliation_has_its_asset_job_and_schedule():
-    assets, jobs, schedules = (
-        reconcile.reconciliation_assets,
-        reconcile.reconciliation_jobs,
-        reconcile.reconciliation_schedules(),
-    )
-    assert [a.key.to_user_string() for a in assets] == ["fusion_procurify/reconciliation"]
-    assert [j.name for j in jobs] == ["fusion_procurify_reconcile"]
-    assert [s.cron_schedule for s in schedules] == [settings.value("ML_FUSION_PROCURIFY_RECONCILE_CRON")]
+    jobs = [j.name for j in PARTS.jobs if j.name.endswith("_reconcile")]
+    schedules = [s.cron_schedule for s in PARTS.schedules if s.job_name == "fusion_procurify_reconcile"]
+    assert [a.key.to_user_string() for a in PARTS.assets] == ["fusion_procurify/reconciliation"]
+    assert jobs == ["fusion_procurify_reconcile"]
+    assert schedules == [settings.value("ML_FUSION_PROCURIFY_RECONCILE_CRON")]
 
 
 # -- the test world ----------------------------------------------------------------------------------
@@ -231,12 +224,13 @@ def test_the_world_serves_both_sandboxes_and_pairs_a_bills_vendor(tmp_path):
 
 
 def test_make_dev_pairs_seeded_vendors_with_fusion_suppliers_once(tmp_path):
+    from fusion_procurify_parts import paired_supplier
+
     from connector_assets.integrations.fusion_procurify.sandbox import (
         active_vendor_ids,
         pair_seeded_vendors,
         suppliers_with_sites,
     )
-    from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 
     with fusion_procurify_world(tmp_path) as world:
         suppliers = suppliers_with_sites(world.fusion_url, "US1 Business Unit")

@@ -1,28 +1,29 @@
-"""``fusion_procurify/reconciliation`` (UTC day, like the flows' partitions), its job and its schedule
-closing the previous day at ``ML_FUSION_PROCURIFY_RECONCILE_CRON`` (UTC) (``flows.day_reconciliation``);
-it reads after the target assets of the flows whose records it compares.
+"""``<instance>/reconciliation`` (UTC day, like the flows' partitions), its job and its schedule closing the
+previous day at the instance's ``reconcile_cron`` (UTC) (``flows.day_reconciliation``); it reads after the
+target assets of the flows whose records it compares.
 """
 
-from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
+from collections.abc import Sequence
+from functools import partial
 
-from ..account_codes import ACCOUNT_CODES_FLOW
-from ..integration import INTEGRATION
-from ..invoices import INVOICES_FLOW
+from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.day_reconciliation import (
+    DayReconciliation,
+    ReconciliationWords,
+    build_day_reconciliation,
+)
+
 from ..jobs import TIMEZONE
-from ..payment_status import PAYMENT_STATUS_FLOW
-from ..purchase_orders import PURCHASE_ORDERS_FLOW
-from ..suppliers import SUPPLIERS_FLOW
-from ..vendors import VENDORS_FLOW
+from ..own import Own
 from .day import reconcile_day
 
-FLOWS = (
-    ACCOUNT_CODES_FLOW,
-    SUPPLIERS_FLOW,
-    VENDORS_FLOW,
-    PURCHASE_ORDERS_FLOW,
-    INVOICES_FLOW,
-    PAYMENT_STATUS_FLOW,
-)
+
+def reconciliation(own: Own, flows: Sequence[FlowSpec]) -> DayReconciliation:
+    """``own``'s reconciliation of its ``flows``' records."""
+    compare = partial(reconcile_day, own)
+    return build_day_reconciliation(own.name, ("procurify", "fusion"), flows, compare, TIMEZONE, WORDS)
+
+
 WORDS = ReconciliationWords.of(
     """
     A day's records on both sides, record by record and field by field: the Procurify approved bill
@@ -40,9 +41,3 @@ WORDS = ReconciliationWords.of(
     Reconcile yesterday's Procurify and Oracle Fusion records.
     """
 )
-RECONCILE = build_day_reconciliation(
-    INTEGRATION, ("procurify", "fusion"), FLOWS, reconcile_day, TIMEZONE, WORDS
-)
-RECONCILIATION = RECONCILE.name
-WIRING = RECONCILE.wiring()
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

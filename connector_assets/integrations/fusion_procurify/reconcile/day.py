@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from connector_assets.flows.reconciliation import Report, period_of
@@ -21,19 +22,8 @@ from connector_resources.ledger import Ledger
 
 from .. import invoices as invoice_flow
 from ..account_codes import orphan_codes
-from ..charge_accounts import ChargeAccounts
-from ..po_numbers import (
-    fusion_order_number,
-    order_prefix,
-    po_source_key,
-    source_key_of,
-)
-from ..purchase_orders import order_source
-from ..vendor_pairs import (
-    manual_vendor,
-    paired_supplier,
-    paired_vendor,
-)
+from ..own import Own
+from ..po_numbers import fusion_order_number, po_source_key, source_key_of
 from . import reads
 from .account_codes import compare_account_codes
 from .bills import (
@@ -80,16 +70,16 @@ class Suppliers:
         return {i: self.known.get(i) for i in wanted}
 
 
-def reconcile_day(staging: Any, procurify: Any, fusion: Any, ledger: Ledger, day: str) -> Report:
-    """The day compared (see the module docstring)."""
+def reconcile_day(own: Own, staging: Any, procurify: Any, fusion: Any, ledger: Ledger, day: str) -> Report:
+    """``own``'s day compared (see the module docstring)."""
     report = Report(SYSTEMS, scope_label="Where")
-    gaps = reads.Gaps(ledger)
+    gaps = reads.Gaps(ledger, own.name)
     with counted(procurify, report, "procurify") as session, counted(fusion, report, "fusion") as pod:
         suppliers = Suppliers(pod)
-        vendor_ids = _bills(report, session, pod, ledger, day, gaps, suppliers)
-        vendor_ids |= _orders(report, staging, session, pod, ledger, day, gaps)
-        _vendors(report, session, pod, ledger, day, vendor_ids, gaps, suppliers)
-        _account_codes(report, staging, session, gaps)
+        vendor_ids = _bills(own, report, session, pod, day, gaps, suppliers)
+        vendor_ids |= _orders(own, report, staging, session, pod, ledger, day, gaps)
+        _vendors(own, report, session, pod, ledger, day, vendor_ids, gaps, suppliers)
+        _account_codes(own, report, staging, session, gaps)
     return report
 
 
@@ -97,10 +87,11 @@ def reconcile_day(staging: Any, procurify: Any, fusion: Any, ledger: Ledger, day
 
 
 def _bills(
-    report: Report, session: Any, pod: Any, ledger: Ledger, day: str, gaps: reads.Gaps, suppliers: Suppliers
+    own: Own, report: Report, session: Any, pod: Any, day: str, gaps: reads.Gaps, suppliers: Suppliers
 ) -> set[str]:
     """The day's vendor-periods compared (``bills``); the vendor ids concerned."""
-    statuses = invoice_flow.approved_statuses()
+    ledger = gaps.ledger
+    statuses = invoice_flow.approved_statuses(own.it)
     scope: dict[str, set[str]] = defaultdict(set)  # vendor id -> periods
     names: dict[str, str] = {}
     full: dict[str, dict[str, Any]] = {}  # bill uuid -> the full bill, for the bills compared line by line
@@ -114,7 +105,7 @@ def _bills(
 
     for bill in procurify_reads.changed(session, "bills", day):
         uuid = text(bill.get("uuid"))
-        sent = reads.sent_invoice(ledger, uuid) is not None
+        sent = reads.sent_invoice(own.name, ledger, uuid) is not None
         if sent:
             lines_of.add(uuid)
         if status_code(bill) in statuses or sent:
@@ -122,7 +113,7 @@ def _bills(
     theirs: list[dict[str, Any]] = []
     for invoice in fusion_reads.changed(pod, "invoices", day):
         invoice_id = text(invoice.get("InvoiceId"))
-        uuid = reads.bill_of_invoice(ledger, invoice_id)
+        uuid = reads.bill_of_invoice(own.name, ledger, invoice_id)
         if uuid is None:
             theirs.append(invoice)
             continue
@@ -135,7 +126,7 @@ def _bills(
         concern(bill)
 
     registers = {
-        (vendor_id, period): reads.register(session, ledger, vendor_id, period, statuses)
+        (vendor_id, period): reads.register(own.name, session, ledger, vendor_id, period, statuses)
         for vendor_id, periods in scope.items()
         for period in periods
     }
@@ -143,14 +134,14 @@ def _bills(
         row.bill.uuid: invoice_id
         for register in registers.values()
         for row in register
-        if (invoice_id := reads.sent_invoice(ledger, row.bill.uuid)) is not None
+        if (invoice_id := reads.sent_invoice(own.name, ledger, row.bill.uuid)) is not None
     }
     invoices = fusion_reads.fusion_invoices(pod, sent.values())
     for uuid in sorted((lines_of & set(sent)) - set(full)):
         bill = procurify_reads.bill_now(session, uuid)
         if bill is not None:
             full[uuid] = bill
-    paired = {vendor_id: paired_supplier(ledger, vendor_id) for vendor_id in scope}
+    paired = {vendor_id: own.pairing.paired_supplier(ledger, vendor_id) for vendor_id in scope}
     known = suppliers.get(s for s in paired.values() if s)
 
     rows = BillRows()
@@ -172,12 +163,12 @@ def _bills(
             text((supplier or {}).get("SupplierNumber")),
         )
     rows.report_to(report, "vendor_periods", BILLS_TABLE)
-    _invoices_only_in_fusion(report, pod, ledger, day, theirs)
+    _invoices_only_in_fusion(own, report, pod, ledger, day, theirs)
     return set(scope)
 
 
 def _invoices_only_in_fusion(
-    report: Report, pod: Any, ledger: Ledger, day: str, invoices: list[dict[str, Any]]
+    own: Own, report: Report, pod: Any, ledger: Ledger, day: str, invoices: list[dict[str, Any]]
 ) -> None:
     """Fusion invoices created that day in the business unit, not ours, whose supplier is paired with a
     Procurify vendor: no bill explains them. An invoice of a supplier no vendor is paired with is Fusion's
@@ -192,7 +183,7 @@ def _invoices_only_in_fusion(
     by_number = fusion_reads.suppliers_by_number(pod, (text(i.get("SupplierNumber")) for i in created))
     for invoice in created:
         supplier = by_number.get(text(invoice.get("SupplierNumber")))
-        vendor_id = paired_vendor(ledger, text(supplier.get("SupplierId"))) if supplier else None
+        vendor_id = own.pairing.paired_vendor(ledger, text(supplier.get("SupplierId"))) if supplier else None
         if vendor_id is None:
             report.counts["fusion_invoices_of_unpaired_suppliers"] += 1
             continue
@@ -204,11 +195,11 @@ def _invoices_only_in_fusion(
 
 
 def _orders(
-    report: Report, staging: Any, session: Any, pod: Any, ledger: Ledger, day: str, gaps: reads.Gaps
+    own: Own, report: Report, staging: Any, session: Any, pod: Any, ledger: Ledger, day: str, gaps: reads.Gaps
 ) -> set[str]:
     """The day's purchase orders compared (``orders``); the vendor ids concerned."""
-    prefix = order_prefix()
-    by_pos = order_source() == "purchase_orders"
+    prefix, setting = own.it.setting("order_prefix"), own.it.variable("order_prefix")
+    by_pos = own.it.setting("order_source") == "purchase_orders"
     # Our order numbers are sent (ML_FUSION_SEND_UNCONFIRMED=OrderNumber): an order of ours not in the
     # ledger (made by hand with our number, adopted) is found by it, as the flow finds it.
     numbered = "OrderNumber" in getattr(pod, "send_unconfirmed", frozenset())
@@ -220,9 +211,10 @@ def _orders(
             keys[po_source_key(number)] = None
     for order in fusion_reads.changed(pod, "purchase_orders", day):
         header_id = text(order.get("POHeaderId"))
-        key = reads.order_key_of(ledger, header_id) or source_key_of(text(order.get("OrderNumber")), prefix)
+        number = text(order.get("OrderNumber"))
+        key = reads.order_key_of(own.name, ledger, header_id) or source_key_of(number, prefix)
         if key is None:
-            _order_only_in_fusion(report, ledger, day, pod, order)
+            _order_only_in_fusion(own, report, ledger, day, pod, order)
         elif not key.startswith("PO"):
             report.counts["fusion_orders_of_requisitions_not_compared"] += 1
         elif by_pos:
@@ -233,21 +225,21 @@ def _orders(
             "split per vendor has no single Procurify record | - |"
         )
     for key in keys:
-        keys[key] = keys[key] or reads.sent_order(ledger, key)
+        keys[key] = keys[key] or reads.sent_order(own.name, ledger, key)
     found = fusion_reads.fusion_orders(pod, [h for h in keys.values() if h])
-    charges = ChargeAccounts.load(staging) if keys else None
+    charges = own.charges.load(staging) if keys else None
     vendors: set[str] = set()
     for key, header_id in sorted(keys.items(), key=lambda k: int(k[0].removeprefix("PO"))):
         number = key.removeprefix("PO")
         record = found.get(header_id) if header_id else None
         if header_id and record is None:
-            order = fusion_reads.FusionPo(fusion_order_number(key, prefix), False, header_id)
+            order = fusion_reads.FusionPo(fusion_order_number(key, prefix, setting), False, header_id)
         elif record is not None:
-            order = fusion_reads.fusion_po_of(record, fusion_order_number(key, prefix))
+            order = fusion_reads.fusion_po_of(record, fusion_order_number(key, prefix, setting))
         elif numbered:  # no order known: one made (or adopted) with our number counts as there
-            order = fusion_reads.fusion_order(pod, None, fusion_order_number(key, prefix))
+            order = fusion_reads.fusion_order(pod, None, fusion_order_number(key, prefix, setting))
         else:  # Fusion numbers the orders: ours are known by the ledger's POHeaderId only
-            order = fusion_reads.FusionPo(fusion_order_number(key, prefix), False)
+            order = fusion_reads.FusionPo(fusion_order_number(key, prefix, setting), False)
         po = reads.procurify_po_now(session, number)
         if po is None:
             if order.found:
@@ -255,7 +247,7 @@ def _orders(
                 lines.append(f"| Procurify PO {number} (not in Procurify) | {order.label} | {order.status} |")
             continue
         assert charges is not None
-        expected = expected_order(po, key, lambda v: paired_supplier(ledger, v), charges.combination)
+        expected = expected_order(po, key, partial(own.pairing.paired_supplier, ledger), charges.combination)
         vendors.add(expected.vendor_id)
         compare_order(report, expected, order, gaps)
         status = order.status or ("?" if order.found else "-")
@@ -267,7 +259,9 @@ def _orders(
     return {v for v in vendors if v}
 
 
-def _order_only_in_fusion(report: Report, ledger: Ledger, day: str, pod: Any, order: dict[str, Any]) -> None:
+def _order_only_in_fusion(
+    own: Own, report: Report, ledger: Ledger, day: str, pod: Any, order: dict[str, Any]
+) -> None:
     """A Fusion order no key of ours names: one created that day in the business unit for a supplier paired
     with a Procurify vendor is named; the others are Fusion's own business (counted)."""
     unit = text(order.get("ProcurementBU")) or text(order.get("BillToBU"))
@@ -275,7 +269,7 @@ def _order_only_in_fusion(report: Report, ledger: Ledger, day: str, pod: Any, or
         report.counts["fusion_orders_not_ours"] += 1
         return
     supplier_id = text(order.get("SupplierId"))
-    vendor_id = paired_vendor(ledger, supplier_id) if supplier_id.isdigit() else None
+    vendor_id = own.pairing.paired_vendor(ledger, supplier_id) if supplier_id.isdigit() else None
     if vendor_id is None:
         report.counts["fusion_orders_of_unpaired_suppliers"] += 1
         return
@@ -287,6 +281,7 @@ def _order_only_in_fusion(report: Report, ledger: Ledger, day: str, pod: Any, or
 
 
 def _vendors(
+    own: Own,
     report: Report,
     session: Any,
     pod: Any,
@@ -305,13 +300,13 @@ def _vendors(
     pairs: dict[tuple[str, str], None] = {}
     unpaired_suppliers, unpaired_vendors = [], []
     for supplier_id in sorted(changed_suppliers):
-        vendor_id = paired_vendor(ledger, supplier_id)
+        vendor_id = own.pairing.paired_vendor(ledger, supplier_id)
         if vendor_id is None:
             unpaired_suppliers.append(supplier_id)
         else:
             pairs[(vendor_id, supplier_id)] = None
     for vendor_id in sorted(set(changed_vendors) | {v for v in vendor_ids if v}, key=lambda v: (len(v), v)):
-        supplier_id = paired_supplier(ledger, vendor_id)
+        supplier_id = own.pairing.paired_supplier(ledger, vendor_id)
         if supplier_id is None:
             unpaired_vendors.append(vendor_id)
         else:
@@ -330,8 +325,8 @@ def _vendors(
                 supplier_id,
                 vendors.get(vendor_id),
                 known.get(supplier_id),
-                manual=manual_vendor(ledger, supplier_id) == vendor_id,
-                synced=reads.written_by_suppliers_flow(ledger, supplier_id) == vendor_id,
+                manual=own.pairing.manual_vendor(ledger, supplier_id) == vendor_id,
+                synced=reads.written_by_suppliers_flow(own.name, ledger, supplier_id) == vendor_id,
             ),
             gaps.queues["suppliers"],
         )
@@ -360,9 +355,9 @@ def read_vendors(session: Any, ids: set[str]) -> dict[str, dict[str, Any] | None
 # -- account codes ---------------------------------------------------------------------------------------
 
 
-def _account_codes(report: Report, staging: Any, session: Any, gaps: reads.Gaps) -> None:
+def _account_codes(own: Own, report: Report, staging: Any, session: Any, gaps: reads.Gaps) -> None:
     """The account table whole against Procurify's codes (``account_codes``)."""
-    charges = ChargeAccounts.load(staging)
+    charges = own.charges.load(staging)
     codes = list(session.iter_all("account_codes"))
     orphans = orphan_codes(codes, charges)
     compare_account_codes(report, charges, codes, orphans, gaps)

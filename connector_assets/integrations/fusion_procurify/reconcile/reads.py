@@ -18,7 +18,6 @@ from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 
 from .. import invoices as invoice_flow
-from ..integration import INTEGRATION
 
 INVOICE_ENTITY = invoice_flow.ENTITY  # "invoice": bill uuid -> Fusion InvoiceId
 ORDER_ENTITY = "purchase_order"  # the purchase orders flow's: "PO<n>" -> Fusion POHeaderId
@@ -36,40 +35,40 @@ def vendor_name_of(bill: Mapping[str, Any]) -> str:
     return text(vendor.get("name")) if isinstance(vendor, Mapping) else ""
 
 
-def _target_of(ledger: Ledger, entity: str, source_key: str, source: str = PROCURIFY) -> str | None:
+def _target_of(instance: str, ledger: Ledger, entity: str, key: str, source: str = PROCURIFY) -> str | None:
     target = FUSION if source == PROCURIFY else PROCURIFY
-    xref = ledger.get_xref(INTEGRATION, entity, source, source_key, target)
+    xref = ledger.get_xref(instance, entity, source, key, target)
     return xref.target_id if xref is not None and xref.target_id else None
 
 
-def sent_invoice(ledger: Ledger, bill_uuid: str) -> str | None:
-    """The Fusion InvoiceId the invoices flow wrote (or adopted) for the bill, None when none."""
-    return _target_of(ledger, INVOICE_ENTITY, bill_uuid)
+def sent_invoice(instance: str, ledger: Ledger, bill_uuid: str) -> str | None:
+    """The Fusion InvoiceId ``instance``'s invoices flow wrote (or adopted) for the bill, None when none."""
+    return _target_of(instance, ledger, INVOICE_ENTITY, bill_uuid)
 
 
-def sent_order(ledger: Ledger, source_key: str) -> str | None:
+def sent_order(instance: str, ledger: Ledger, source_key: str) -> str | None:
     """The Fusion POHeaderId the purchase orders flow wrote (or adopted) for ``PO<n>``, None when none."""
-    return _target_of(ledger, ORDER_ENTITY, source_key)
+    return _target_of(instance, ledger, ORDER_ENTITY, source_key)
 
 
-def bill_of_invoice(ledger: Ledger, invoice_id: str) -> str | None:
+def bill_of_invoice(instance: str, ledger: Ledger, invoice_id: str) -> str | None:
     """The bill uuid whose Fusion invoice ``invoice_id`` is, None for an invoice this integration did not
     write."""
-    xref = ledger.find_xref_by_target(INTEGRATION, INVOICE_ENTITY, FUSION, invoice_id)
+    xref = ledger.find_xref_by_target(instance, INVOICE_ENTITY, FUSION, invoice_id)
     return xref.source_key if xref is not None else None
 
 
-def order_key_of(ledger: Ledger, header_id: str) -> str | None:
+def order_key_of(instance: str, ledger: Ledger, header_id: str) -> str | None:
     """The Procurify order key (``PO<n>``, ``REQ<n>``) whose Fusion order ``header_id`` is, None for an
     order this integration did not write."""
-    xref = ledger.find_xref_by_target(INTEGRATION, ORDER_ENTITY, FUSION, header_id)
+    xref = ledger.find_xref_by_target(instance, ORDER_ENTITY, FUSION, header_id)
     return xref.source_key if xref is not None else None
 
 
-def written_by_suppliers_flow(ledger: Ledger, supplier_id: str) -> str | None:
+def written_by_suppliers_flow(instance: str, ledger: Ledger, supplier_id: str) -> str | None:
     """The Procurify vendor id the suppliers flow wrote (or adopted) for Fusion supplier ``supplier_id``:
     the pairs whose name, ``external_id`` and active flag that flow keeps."""
-    return _target_of(ledger, SUPPLIER_ENTITY, supplier_id, FUSION)
+    return _target_of(instance, ledger, SUPPLIER_ENTITY, supplier_id, FUSION)
 
 
 def invoice_period(bill: Mapping[str, Any]) -> str | None:
@@ -86,7 +85,7 @@ class RegisterRow:
 
 
 def register(
-    session: Any, ledger: Ledger, vendor_id: str, period: str, statuses: frozenset[int]
+    instance: str, session: Any, ledger: Ledger, vendor_id: str, period: str, statuses: frozenset[int]
 ) -> list[RegisterRow]:
     """The vendor's Procurify bills dated (``invoice_date``) in the period, any status, each once (one list
     read, ``procurify.reconcile_reads.bills_in_period``)."""
@@ -94,7 +93,7 @@ def register(
     return [
         RegisterRow(
             procurify_reads.register_bill(
-                found[uuid], period, statuses, sent_invoice(ledger, uuid) is not None
+                found[uuid], period, statuses, sent_invoice(instance, ledger, uuid) is not None
             ),
             found[uuid],
         )
@@ -122,9 +121,9 @@ class Gaps:
     the same digits are never taken for one another), else the audit of a record the flow skipped by rule
     (an order another system's integration made, a PO cancelled before it was sent)."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-        self.queues = {flow: Expectations(ledger, INTEGRATION, [flow]) for flow in FLOWS}
+    def __init__(self, ledger: Ledger, instance: str) -> None:
+        self.ledger, self.instance = ledger, instance
+        self.queues = {flow: Expectations(ledger, instance, [flow]) for flow in FLOWS}
 
     def account_for(self, report: Report, flow: str, record: str, *keys: str) -> bool:
         """Count ``record`` as an expected gap when ``flow`` queued, held or skipped it under one of
@@ -149,7 +148,7 @@ class Gaps:
             events = [
                 e
                 for e in self.ledger.history(str(key))
-                if e.integration == INTEGRATION and e.flow == flow and e.source_id == str(key)
+                if e.integration == self.instance and e.flow == flow and e.source_id == str(key)
             ]
             if events and events[-1].action == "skip":
                 return events[-1].reason
