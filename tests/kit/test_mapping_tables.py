@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jde_coupa_parts as jde_coupa
 import jde_coupa_parts as jde_coupa_pos
+import jde_procurify_parts as jde_procurify
 import pytest
 from asset_runs import materialized
 from dagster import AssetKey, Failure
@@ -19,7 +20,6 @@ from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTabl
 from connector_assets.integrations.coupa_jde import accounts as coupa_jde
 from connector_assets.integrations.fusion_procurify import wiring as fusion_procurify
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
-from connector_assets.integrations.jde_procurify import wiring as jde_procurify
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
@@ -44,14 +44,14 @@ TABLES = {  # spec -> the asset built from it
     coupa_jde.ACCOUNTS: coupa_jde.coupa_jde_account_map,
     **dict(zip(jde_bill.TABLES, jde_bill.jde_bill_mapping_tables, strict=True)),
     **dict(zip(procore_jde.TABLES, procore_jde.procore_jde_mapping_tables, strict=True)),
-    **dict(zip(jde_procurify.TABLES, jde_procurify.jde_procurify_mapping_tables, strict=True)),
+    **dict(zip(jde_procurify.PARTS.mapping_tables, jde_procurify.mapping_tables, strict=True)),
     **dict(zip(fusion_procurify.TABLES, fusion_procurify.fusion_procurify_mapping_tables, strict=True)),
 }
 GROUPS = {
     coupa_jde.ACCOUNTS.asset: "coupa_jde",
     **{table.asset: "jde_bill" for table in jde_bill.TABLES},
     **{table.asset: "procore_jde" for table in procore_jde.TABLES},
-    **{table.asset: "jde_procurify" for table in jde_procurify.TABLES},
+    **{table.asset: "jde_procurify" for table in jde_procurify.PARTS.mapping_tables},
     **{table.asset: "fusion_procurify" for table in fusion_procurify.TABLES},
 }
 
