@@ -653,20 +653,20 @@ def discover_in(defs: Any, found: type[Found], feeds_of: str | None) -> Any:
 
 
 def sandbox_tables(package: str, built: Iterable[Any] = ()) -> dict[str, str]:
-    """Point every mapping table of the integration (``package``'s, or those its instance ``built``) at
-    its sandbox file unless its variable says otherwise (the simulators are the sandboxes the files were
-    made for), and say which files were used."""
+    """Point every mapping table of the integration (``package``'s, or ``built``: those a package built
+    per instance made) at its sandbox file unless its variable says otherwise (the simulators are the
+    sandboxes the files were made for), and say which files were used."""
     from connector_assets.flows.mapping_tables import ROOT, MappingTable
 
-    made = [
+    made = (
         value
         for name, module in list(sys.modules.items())
         if name.startswith(package)
         for value in vars(module).values()
-    ]
+    )
     tables = {
         value.variable: value
-        for value in [*made, *built]
+        for value in (*made, *built)
         if isinstance(value, MappingTable) and value.sandbox_file
     }
     for variable, table in tables.items():

@@ -30,12 +30,12 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from jde_procurify_parts import order_policy
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld
 from procore_jde_proofs import posts
 
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
 from connector_assets.integrations.jde_procurify.order_mappers import order_description
-from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.vendor_pairs import an8_key
 from connector_assets.jde.order_status import all_done, not_approved, order_source_key
 from connector_assets.jde.targets import CREATE_VOUCHERS

@@ -10,10 +10,9 @@ What it provides:
   ``procurify``, ``staging``, ``ledger``: what ``materialize`` takes; staging and a SQLite ledger under
   ``tmp_path``), ``ledger``, ``jde_url`` / ``procurify_url`` and ``day`` (the partition a run takes by
   default: today in UTC, where both sandboxes' ``activity`` lands).
-* ``all_assets()``: every asset a test may run: JDE tables, SaaS entities, and every asset list the
-  ``jde_procurify`` modules define (module-level lists named ``*_assets`` or ``*_tables``), so the world
-  works while the flows land one by one. ``run_assets`` / ``world.materialize`` / ``world.run`` /
-  ``world.run_whole`` materialize assets by name.
+* ``all_assets()``: every asset a test may run: JDE tables, SaaS entities, and the default instance's own
+  (``jde_procurify_parts``). ``world.materialize`` / ``world.run`` / ``world.run_whole`` materialize
+  assets by name.
 * JDE side: ``world.jde_rows(table, **where)`` (F4301, F4311, F0411, F0411Z1, F0911Z1, F0101, F0401, ...
   through the simulator's ``/sandbox/rows``), ``world.jde_payments(...)``, ``world.jde_activity(...)``
   (people's work in E1), ``world.process_vouchers()`` (R04110ZA: Z-file batches -> F0411/F0911),
@@ -42,8 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asset_runs import PackageRuns
+from dagster import AssetsDefinition
 from jde_money import payment_of_open_amount
+from jde_procurify_parts import INTEGRATION, PARTS
 from sandbox_hands import JdeHands, ProcurifyHands
 from sandbox_logins import LOGINS, procurify_resource
 from sandbox_world import Integration, PairWorld, pair_world
@@ -55,12 +55,19 @@ from connector_resources.procurify import ProcurifyResource
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.procurify import ProcurifySandboxSettings
 
-__all__ = ["procurify_resource"]  # the Procurify client as the world builds it, for a test's own
-INTEGRATION = "jde_procurify"
-PACKAGE = "connector_assets.integrations.jde_procurify"
-# F0116 as the deployment stages it (``system_sides``): no flow module builds it.
-_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets, supplier_addresses_asset])
-integration_assets, all_assets, run_assets = _RUNS.integration_assets, _RUNS.all_assets, _RUNS.run_assets
+# The default instance's name, and the Procurify client as the world builds it, for a test's own.
+__all__ = ["INTEGRATION", "procurify_resource"]
+
+
+def all_assets() -> list[AssetsDefinition]:
+    """The JDE tables, SaaS entities and F0116 as the deployment stages them (``system_sides``: no flow
+    builds F0116), then the default instance's own assets (those it materializes)."""
+    shared = [*jde_assets, *saas_assets, supplier_addresses_asset]
+    keys = {a.key for a in shared}
+    own = (a for a in PARTS.own_assets() if isinstance(a, AssetsDefinition))
+    return shared + [a for a in own if a.key not in keys]
+
+
 # The Procurify simulator's own sandbox application (its settings' default), never a real secret.
 PROCURIFY_LOGIN = LOGINS[ProcurifyResource]
 # Where each entity's records are written (the xref's target system), per the design's flow table.

@@ -327,13 +327,14 @@ def _resources(jde_url: str, procurify_url: str, folder: str, rate: float) -> di
 def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dict) -> dict[str, Any]:
     from dagster import instance_for_test
 
+    from connector_assets.components import JdeProcurify
     from connector_resources.ledger import Ledger
     from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
 
     os.environ.setdefault("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", BENCH_ACCOUNT_SCOPE)
     os.environ.setdefault("ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL", BENCH_FALLBACK_EMAIL)
     found = discover()
-    tables = kit.sandbox_tables(PACKAGE)
+    tables = kit.sandbox_tables(PACKAGE, JdeProcurify().parts.mapping_tables)
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     in_flight = ProcurifyResource.model_fields["max_in_flight"].default
@@ -477,9 +478,9 @@ def _catch_up(
     """The replay of the records due after the backfill (held ones released when what they waited on was
     written later in the same run; failures due again), each read from its source again and written once
     through the flows' own replay handlers, on the bench's simulators."""
-    from connector_assets.integrations.jde_procurify.wiring import FLOWS
+    from connector_assets.components import JdeProcurify
 
-    due, summary, seconds, calls = kit.replay_due(meter, ledger, resources, FLOWS)
+    due, summary, seconds, calls = kit.replay_due(meter, ledger, resources, JdeProcurify().parts.flows)
     replayed = set(summary.replayed)
     by_flow = Counter(item.flow for item in due if item.id in replayed)
     return {

@@ -25,6 +25,7 @@ import pytest
 from built_parts import built
 from click.testing import CliRunner
 from given_replays import replays_of
+from jde_procurify_parts import BILLS_FLOW, OWN, PAYMENTS_FLOW, bill_dependency, bills_taken_elsewhere
 from ledger_entries import held_on, queued
 
 from connector_assets.components import CoupaJde
@@ -47,11 +48,6 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
     JournalAccounts,
     PostingRules,
     map_payment,
-)
-from connector_assets.integrations.jde_procurify.payments import (
-    PAYMENTS_FLOW,
-    bill_dependency,
-    bills_taken_elsewhere,
 )
 from connector_cli.main import cli
 from connector_resources.held_parents import held_on_gone, parents_first
@@ -149,9 +145,7 @@ def refused_bill(ledger: Ledger, bill: str = BILL) -> None:
     """The bill's write JDE refused for good, queued as the write step queues it (``writer._queue``)."""
     reason = f"bill {bill}: ML_CreateVoucherBatch refused it: supplier 4343 is on payment hold (0Y2)"
     payload = {"source_key": bill, "body": {"Supplier": "4343"}, REFUSED_FOR_GOOD: True}
-    queue_failure(
-        bills.BILLS_FLOW, ledger, Rejected(bill, reason, payload), run_id="run-bills", partition=DAY
-    )
+    queue_failure(BILLS_FLOW, ledger, Rejected(bill, reason, payload), run_id="run-bills", partition=DAY)
 
 
 def item_of(ledger: Ledger, held: QueueItem) -> QueueItem:
@@ -165,7 +159,7 @@ def actions(ledger: Ledger, key: str) -> list[str]:
 
 def skip_exported(ledger: Ledger, bill: dict[str, Any]) -> list[Mapped | Rejected]:
     """The bills flow's mapped step meeting ``bill`` (its real reader and records, no Procurify call)."""
-    reader = bills.BillReader(None, ledger, None, {}, APPROVED)  # type: ignore[arg-type]
+    reader = bills.BillReader(OWN, BILLS_FLOW, None, ledger, None, {}, APPROVED)  # type: ignore[arg-type]
     return list(reader.settled([(bill, NOW)], run_id="run-bills", partition=DAY))
 
 
@@ -344,7 +338,7 @@ def test_a_payment_mapped_after_its_bill_was_refused_for_good_is_refused_at_once
 def test_a_payment_held_on_a_bill_a_person_abandoned_is_refused_naming_why(ledger: Ledger) -> None:
     # How a bill deleted in Procurify ends: its replay says it is gone, a person abandons its item.
     queue_failure(
-        bills.BILLS_FLOW,
+        BILLS_FLOW,
         ledger,
         Rejected(BILL, f"bill {BILL} is no longer in procurify as something to write; abandon this item"),
         run_id="run-bills",
@@ -371,7 +365,7 @@ def test_parents_that_can_still_come_keep_their_children_held(ledger: Ledger) ->
     unknown = held_payment(ledger, bill="b0000000-0000-0000-0000-000000000001", payment="p1")
     mapping = held_payment(ledger, bill="b0000000-0000-0000-0000-000000000002", payment="p2")
     queue_failure(  # failed for a mapping a replay may find fixed: it can still come
-        bills.BILLS_FLOW,
+        BILLS_FLOW,
         ledger,
         Rejected("b0000000-0000-0000-0000-000000000002", "account code 4000-0-0-0 not found in F0901"),
         run_id="run-bills",

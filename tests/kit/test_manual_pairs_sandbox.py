@@ -234,12 +234,11 @@ def test_a_match_releases_what_waits_and_a_second_one_is_refused_naming_the_firs
 def test_what_each_integration_reads_once_matched(world, records) -> None:
     """The readers the flows ask for a pair give the manual match."""
     from fusion_procurify_parts import paired_supplier as fusion_supplier
+    from jde_procurify_parts import PAIRING, to_send
 
     from connector_assets.components import CoupaJde
     from connector_assets.integrations.coupa_jde.invoices import supplier_number
     from connector_assets.integrations.coupa_jde.own import Own
-    from connector_assets.integrations.jde_procurify import vendor_pairs
-    from connector_assets.integrations.jde_procurify.vendors import to_send
     from connector_assets.integrations.procore_jde.vendors import vendor_an8
 
     coupa, an8 = records.take("Coupa supplier")[0], records.take("JDE supplier")[0]
@@ -252,8 +251,8 @@ def test_what_each_integration_reads_once_matched(world, records) -> None:
 
     an8, vendor = records.take("JDE supplier")[0], records.take("Procurify vendor")[0]
     _match(world, PAIRINGS["jde_procurify/supplier"], an8, vendor)
-    assert vendor_pairs.paired_vendor(world.ledger, an8) == vendor
-    assert vendor_pairs.paired_supplier(world.ledger, vendor) == an8
+    assert PAIRING.paired_vendor(world.ledger, an8) == vendor
+    assert PAIRING.paired_supplier(world.ledger, vendor) == an8
     plain = {"id": int(vendor), "name": "x", "type": 3, "active": True, "external_id": None}
     assert to_send(world.ledger, plain) == (False, f"it is already the vendor of JDE supplier {an8}")
 

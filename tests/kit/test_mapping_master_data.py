@@ -16,14 +16,14 @@ import jde_coupa_parts as jde_coupa_suppliers
 import pytest
 import requests
 from built_parts import built
+from jde_procurify_parts import ACCOUNTS as JDE_PROCURIFY_ACCOUNTS
+from jde_procurify_parts import DEPARTMENTS as JDE_PROCURIFY_DEPARTMENTS
 from sandbox_logins import unthrottled_procore
 from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_tables import ROOT, MappingTable
 from connector_assets.integrations.jde_bill.bill_mappings import BillTables
-from connector_assets.integrations.jde_procurify import account_map as jde_procurify_accounts
-from connector_assets.integrations.jde_procurify import departments as jde_procurify_departments
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_resources.ledger import Ledger
 from connector_sandbox.fusion import FusionSandboxSettings
@@ -102,7 +102,7 @@ def test_jde_accounts_in_f0901_and_postable_read_by_unit_once(world):
         "x": "account ZZ9.6110 is not in F0901",
     }
     assert cost == {"jde": 1}  # 43 rows on a handful of units: one F0901 read
-    found, cost = costs(world, jde_procurify_accounts.ACCOUNTS, {"1.6110": "6100", "1.9999": "7999"})
+    found, cost = costs(world, JDE_PROCURIFY_ACCOUNTS, {"1.6110": "6100", "1.9999": "7999"})
     assert found == {"1.9999": "account 1.9999 is not in F0901"} and cost == {"jde": 1}
 
 
@@ -185,7 +185,7 @@ def test_procore_projects_and_job_accounts(world):
 def test_procurify_departments(world):
     rows = sandbox_rows("jde_procurify_departments.csv", 20)
     bad = {"N1": "Nowhere|Finance", "N2": "Head Office|Nothing"}
-    found, cost = costs(world, jde_procurify_departments.DEPARTMENTS, {**rows, **bad})
+    found, cost = costs(world, JDE_PROCURIFY_DEPARTMENTS, {**rows, **bad})
     assert found == {
         "N1": "Procurify department Nowhere|Finance, but Procurify has no location named 'Nowhere'",
         "N2": "Procurify department Head Office|Nothing, but Procurify has no department 'Nothing' in "
@@ -232,8 +232,8 @@ def test_every_table_declares_its_check_but_the_net_days_table():
         jde_coupa_suppliers.PAYMENT_TERMS,
         *JDE_BILL,
         *procore_jde.TABLES,
-        jde_procurify_accounts.ACCOUNTS,
-        jde_procurify_departments.DEPARTMENTS,
+        JDE_PROCURIFY_ACCOUNTS,
+        JDE_PROCURIFY_DEPARTMENTS,
         fusion_accounts.ACCOUNTS,
         fusion_departments.DEPARTMENTS,
     ]

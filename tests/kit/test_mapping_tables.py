@@ -9,6 +9,7 @@ from pathlib import Path
 import fusion_procurify_parts as fusion_procurify
 import jde_coupa_parts as jde_coupa
 import jde_coupa_parts as jde_coupa_pos
+import jde_procurify_parts as jde_procurify
 import pytest
 from asset_runs import materialized
 from built_parts import built as built_parts
@@ -18,7 +19,6 @@ from jde_coupa_world import jde_coupa_world
 from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint, tables_from
-from connector_assets.integrations.jde_procurify import wiring as jde_procurify
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
@@ -46,7 +46,7 @@ TABLES = {  # spec -> the asset built from it
     **dict(zip(COUPA_JDE.mapping_tables, COUPA_JDE.tables, strict=True)),
     **dict(zip(JDE_BILL.mapping_tables, JDE_BILL.flow("bills").assets, strict=False)),  # its tables first
     **dict(zip(procore_jde.TABLES, procore_jde.procore_jde_mapping_tables, strict=True)),
-    **dict(zip(jde_procurify.TABLES, jde_procurify.jde_procurify_mapping_tables, strict=True)),
+    **dict(zip(jde_procurify.PARTS.mapping_tables, jde_procurify.mapping_tables, strict=True)),
     fusion_procurify.ACCOUNTS: fusion_procurify.account_map_asset,
     fusion_procurify.DEPARTMENTS: fusion_procurify.department_map_asset,
 }
@@ -54,7 +54,7 @@ GROUPS = {
     COUPA_JDE_ACCOUNTS.asset: "coupa_jde",
     **{table.asset: "jde_bill" for table in JDE_BILL.mapping_tables},
     **{table.asset: "procore_jde" for table in procore_jde.TABLES},
-    **{table.asset: "jde_procurify" for table in jde_procurify.TABLES},
+    **{table.asset: "jde_procurify" for table in jde_procurify.PARTS.mapping_tables},
     **{table.asset: "fusion_procurify" for table in fusion_procurify.PARTS.mapping_tables},
 }
 

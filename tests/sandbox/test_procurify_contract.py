@@ -249,11 +249,7 @@ def test_a_requisition_without_required_date_line_currency_or_vendor_is_refused_
 def test_a_jde_order_s_currency_and_required_date_come_from_the_order_or_a_named_setting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from connector_assets.integrations.jde_procurify.order_mappers import (
-        missing_required,
-        order_currency,
-        required_date,
-    )
+    from jde_procurify_parts import missing_required, order_currency, required_date
 
     monkeypatch.delenv("ML_JDE_PROCURIFY_ORDER_CURRENCY", raising=False)
     monkeypatch.delenv("ML_JDE_PROCURIFY_REQUIRED_DATE", raising=False)

@@ -14,15 +14,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from jde_procurify_parts import PURCHASE_ORDERS_FLOW, JdeOrdersInProcurify
 from partition_writes import CreatedMeanwhile, write_once
 from procurify_counted import Counted, procurify_fixture  # noqa: F401  (fixtures, used by name)
 from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.jde_procurify.purchase_orders import (
-    PURCHASE_ORDERS_FLOW,
-    JdeOrdersInProcurify,
-)
 from connector_assets.procurify.vendor_list import list_pages
 from connector_resources.procurify import ProcurifyResource
 from connector_resources.refusals import Refused

@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
+from jde_procurify_parts import unsent_vendors
 from procurify_counted import Counted, procurify_fixture  # noqa: F401  (fixtures, used by name)
 
-from connector_assets.integrations.jde_procurify.bills import unsent_vendors
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader, bill_vendors_for_run
 
 BY_ID = "GET /api/v3/vendors/{id:int}/"

@@ -10,12 +10,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from jde_procurify_parts import BILLS_FLOW, ProcurifyVendors
 from procurify_counted import procurify_fixture  # noqa: F401  (the module's simulator, used by name)
 from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW, WORDING
-from connector_assets.integrations.jde_procurify.suppliers import ProcurifyVendors
+from connector_assets.integrations.jde_procurify.bills import WORDING
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.vendor_list import kept_vendors, listed_vendors
 from connector_resources.procurify.writes import VENDOR_WRITES

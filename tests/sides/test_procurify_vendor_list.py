@@ -11,11 +11,11 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 
+from jde_procurify_parts import ProcurifyVendors
 from procurify_counted import Counted, procurify_fixture  # noqa: F401  (fixtures, used by name)
 from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.flows.core import Mapped, Unchanged
-from connector_assets.integrations.jde_procurify.suppliers import ProcurifyVendors
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.vendor_list import LIST_PAGE_SIZE, listed_vendors
 from connector_resources.procurify import ProcurifyResource

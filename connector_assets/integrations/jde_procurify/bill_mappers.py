@@ -13,7 +13,9 @@ from typing import Any
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.jde import contracts
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.batch_bodies import (
@@ -39,9 +41,6 @@ from connector_resources.missing_records import MissingRecord
 from connector_resources.refusals import Refusal, mapping_missing, master_missing, refused, source_invalid
 from connector_resources.said import refusal_for, said
 
-from .account_map import ACCOUNTS
-from .integration import setting
-
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
 BATCH_KEYS = UuidBatchKeys(BATCH_PREFIX, "bill")
@@ -55,14 +54,26 @@ def voucher_remark(bill: Mapping[str, object]) -> str:
     return f"Procurify bill {bill.get('id') or ''}".strip()[:REMARK_MAX]
 
 
-FREIGHT_ACCOUNT_ENV = setting("BILL_FREIGHT_ACCOUNT")
 FREIGHT_EXPLANATION = "Freight and additional costs"
 NO_CURRENCY = "a bill with no currency"  # how a message names it (JDE takes the supplier's: 2 decimals)
 
 # A Procurify account code -> (JDE account, problem): ``account_map.jde_account`` with the table and F0901;
 # the problem as data where the caller knows its kind (``account_map.account_refusal``).
 AccountOf = Callable[[str], tuple[str | None, str | Refusal | None]]
-AP_ACCOUNT_ENV = setting("AP_ACCOUNT")
+
+
+@dataclass(frozen=True)
+class BillNames:
+    """What an instance's bill refusals name: its AP account and freight account settings' variables and
+    its account table."""
+
+    ap_account: str
+    freight_account: str
+    accounts: str
+
+    @classmethod
+    def of(cls, it: Instance, table: MappingTable) -> "BillNames":
+        return cls(it.variable("ap_account"), it.variable("bill_freight_account"), table.name)
 
 
 @lazy_model
@@ -101,6 +112,7 @@ class BillInputs:
     updated_at: datetime  # the bill's last_modified_datetime, as staged
     posting: str  # voucher | journal
     batch_user: str  # EDUS (ML_JDE_PROCURIFY_BATCH_USER)
+    names: BillNames  # what a refusal names
     tax_account: str | None = None  # ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT; None: the largest item's account
     ap_account: str | None = None  # ML_JDE_PROCURIFY_AP_ACCOUNT (journal), already checked against F0901
     freight_account: str | None = None  # ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT; None: costs are refused
@@ -141,10 +153,11 @@ def bill_iso_day(value: object) -> str | None:
 
 
 def distribution(
-    bill: Mapping[str, object], account_of: AccountOf, problems: list[str], currency: str = ""
+    bill: Mapping[str, object], account_of: AccountOf, problems: list[str], currency: str, table: str
 ) -> list[LedgerLine]:
     """One debit line per bill item on its JDE account, its amount in the bill's ``currency`` (problems
-    appended, named by item: an amount finer than the currency has, ``1000.50`` JPY, is one)."""
+    appended, named by item: an amount finer than the currency has, ``1000.50`` JPY, is one; a code
+    the account table ``table`` does not map)."""
     lines: list[LedgerLine] = []
     for position, item, where, amount in priced_items(bill, problems, currency or None):
         code = bill_fields.item_account_code(item)
@@ -158,7 +171,7 @@ def distribution(
             continue
         account, problem = account_of(code)
         if problem or account is None:
-            problems.append(said(_account_refusal(where, code, problem)))
+            problems.append(said(_account_refusal(where, code, problem, table)))
             continue
         # F0911 EXA is one line of 30 characters of free text: the item's label, the rest dropped.
         lines.append(LedgerLine(account, amount, bill_fields.item_label(item, position, EXPLANATION_MAX)))
@@ -166,11 +179,11 @@ def distribution(
 
 
 def freight_lines(
-    bill: Mapping[str, object], account: str | None, problems: list[str], currency: str = ""
+    bill: Mapping[str, object], account: str | None, problems: list[str], currency: str, setting: str
 ) -> list[LedgerLine]:
     """One debit line per non-zero additional cost on the freight account (its F0901 check is the caller's,
-    with the other lines); with no account set, one problem naming the setting and the costs' amount. A cost
-    finer than the bill's ``currency`` has is a problem, named."""
+    with the other lines); with no account set, one problem naming its ``setting`` and the costs' amount. A
+    cost finer than the bill's ``currency`` has is a problem, named."""
     costs, unreadable = additional_costs(bill)
     problems.extend(unreadable)
     if not costs:
@@ -178,11 +191,11 @@ def freight_lines(
     if account is None:
         total = sum((amount for _position, _cost, amount in costs), Decimal(0))
         text = (
-            f"its additional costs (freight) come to {_shown(total, currency)} and {FREIGHT_ACCOUNT_ENV} is "
+            f"its additional costs (freight) come to {_shown(total, currency)} and {setting} is "
             "not set, so they have no JDE account: set it to the JDE account (BU.OBJ.SUB) freight posts to, "
             "then replay"
         )
-        problems.append(said(_setting(text, FREIGHT_ACCOUNT_ENV)))
+        problems.append(said(_setting(text, setting)))
         return []
     out: list[LedgerLine] = []
     for position, cost, amount in costs:
@@ -241,7 +254,8 @@ def map_bill(
         text = f"its UUID {bill_uuid!r} is not 32 hex digits, so it has no JDE batch key"
         problems.append(said(source_invalid(text, field="uuid", value=bill_uuid)))
     currency = bill_currency(bill)
-    lines = distribution(bill, account_of, problems, currency)
+    names = inputs.names
+    lines = distribution(bill, account_of, problems, currency, names.accounts)
     tax = bill_fields.bill_tax(bill, problems)
     if tax and not amounts.fits(tax, currency or None):
         too_fine = amounts.CurrencyDecimalsError(tax, currency or NO_CURRENCY, field="tax_amount")
@@ -251,7 +265,7 @@ def map_bill(
         account = inputs.tax_account or max(lines, key=lambda line: abs(line.amount)).account
         lines.append(LedgerLine(account, tax, "Tax"))
     if lines:
-        lines += freight_lines(bill, inputs.freight_account, problems, currency)
+        lines += freight_lines(bill, inputs.freight_account, problems, currency, names.freight_account)
     companies: set[str] = set()
     for line in lines:
         found = gl.lookup(line.account)
@@ -296,8 +310,8 @@ def map_bill(
         problems.append(said(source_invalid("it names no vendor", field="vendor")))
     if inputs.posting == "journal":
         if inputs.ap_account is None:
-            text = f"no AP liability account is set for journal postings ({AP_ACCOUNT_ENV})"
-            problems.append(said(_setting(text, AP_ACCOUNT_ENV)))
+            text = f"no AP liability account is set for journal postings ({names.ap_account})"
+            problems.append(said(_setting(text, names.ap_account)))
         else:
             found = gl.lookup(inputs.ap_account)
             if found is not None:
@@ -326,13 +340,13 @@ def map_bill(
     return _mapped(inputs, lines, gross, companies.pop(), invoice_number, (invoice_date, gl_date), vendor_id)
 
 
-def _account_refusal(where: str, code: str, problem: str | Refusal | None) -> Refusal:
+def _account_refusal(where: str, code: str, problem: str | Refusal | None, table: str) -> Refusal:
     """Why an item's account code has no JDE account, named by item: the account map's refusal as data
-    (``account_map.account_refusal``), or a code no table row maps."""
+    (``account_map.account_refusal``), or a code no row of ``table`` maps."""
     if isinstance(problem, Refusal):
         return _worded(problem, f"{where}: {problem.sentence}")
     text = f"{where}: {problem or f'account code {code} has no JDE account'}"
-    return mapping_missing(text, table=ACCOUNTS.name, what="account code", value=code)
+    return mapping_missing(text, table=table, what="account code", value=code)
 
 
 def _setting(sentence: str, setting: str) -> Refusal:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.mapping_master import MasterData
-from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.procurify.account_departments import (
     SEPARATOR,
     DepartmentDirectory,
@@ -21,9 +22,7 @@ from connector_assets.procurify.account_departments import (
 )
 
 from .account_map import GUARDED_BY
-from .integration import INTEGRATION, setting
 
-DEPARTMENT_MAP_ENV = setting("DEPARTMENT_MAP")
 DEFAULT_UNIT = "*"
 
 
@@ -32,24 +31,25 @@ def business_unit(value: object) -> str:
     return str(value or "").strip().upper()
 
 
-DEPARTMENTS: MappingTable = MappingTable.from_setting(
-    DEPARTMENT_MAP_ENV,
-    key="jde_business_unit",
-    value="procurify_department",
-    description=(
-        "JDE business unit (F4301.MCU, trimmed; * = every other unit) -> Procurify location and department "
-        f"(Location name|Department name), staged from ${DEPARTMENT_MAP_ENV}: the location_name and "
-        "department_name of the requisition a JDE purchase order becomes."
-    ),
-    guarded_by=GUARDED_BY,
-    check=placement_problem,
-    clean=clean_placement,
-    master=MasterData.asking(
-        "procurify", places, "Procurify has an active department of that name in a location of that name"
-    ),
-)
-DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # <integration>/department_map
-jde_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)
+def departments_table(it: Instance) -> MappingTable:
+    """``it``'s department table (``<instance>/department_map``)."""
+    variable = it.variable("department_map")
+    return MappingTable.from_setting(
+        variable,
+        key="jde_business_unit",
+        value="procurify_department",
+        description=(
+            "JDE business unit (F4301.MCU, trimmed; * = every other unit) -> Procurify location and "
+            f"department (Location name|Department name), staged from ${variable}: the location_name and "
+            "department_name of the requisition a JDE purchase order becomes."
+        ),
+        guarded_by=GUARDED_BY,
+        check=placement_problem,
+        clean=clean_placement,
+        master=MasterData.asking(
+            "procurify", places, "Procurify has an active department of that name in a location of that name"
+        ),
+    )
 
 
 def placement(unit: object, table: Mapping[str, str]) -> Placement | None:
@@ -61,11 +61,11 @@ def placement(unit: object, table: Mapping[str, str]) -> Placement | None:
     return Placement(location, department)
 
 
-def unplaced_reason(unit: object) -> str:
+def unplaced_reason(unit: object, table: MappingTable) -> str:
     return (
         f"business unit {business_unit(unit) or '(blank)'} has no row in "
-        f"{DEPARTMENT_MAP_ASSET.to_user_string()} (and there is no * row): add Location name|Department name "
-        f"for it to ${DEPARTMENT_MAP_ENV}, then replay"
+        f"{table.asset.to_user_string()} (and there is no * row): add Location name|Department name "
+        f"for it to ${table.variable}, then replay"
     )
 
 
@@ -73,9 +73,7 @@ class ProcurifyDepartments(DepartmentDirectory):
     """Procurify's departments by (location name, department name), read whole once per mapping run
     (``DepartmentDirectory.read``), and why a requisition cannot be placed in one."""
 
-    def problem(self, where: Placement, unit: object) -> str | None:
-        """Why a requisition cannot be placed there, naming the business unit and the table (None: it can)."""
-        row = (
-            f"business unit {business_unit(unit)} maps to {where} in {DEPARTMENT_MAP_ASSET.to_user_string()}"
-        )
+    def problem(self, where: Placement, unit: object, table: MappingTable) -> str | None:
+        """Why a requisition cannot be placed there, naming the business unit and ``table`` (None: it can)."""
+        row = f"business unit {business_unit(unit)} maps to {where} in {table.asset.to_user_string()}"
         return self.placement_problem(where, row)

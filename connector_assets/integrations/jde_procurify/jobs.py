@@ -1,6 +1,7 @@
-"""JDE <-> Procurify jobs: one per flow (``jde_procurify_<name>``) and its day-closing schedule at the flow's
-``ML_JDE_PROCURIFY_*_CRON`` in the JDE time zone (Procurify has no webhooks: every flow polls). Defaults and
-why: docs/integrations/jde_procurify.md, "How it runs".
+"""JDE <-> Procurify jobs: one per flow (``<instance>_<name>``) and its day-closing schedule at the flow's
+``ML_<INSTANCE>_*_CRON`` in the JDE time zone (Procurify has no webhooks: every flow polls), the same recipe
+for every instance (``wiring.build`` builds it over the instance's flows). Defaults and why:
+docs/integrations/jde_procurify.md, "How it runs".
 """
 
 from __future__ import annotations

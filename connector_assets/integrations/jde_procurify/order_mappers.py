@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows.amounts import quantum, rounded
+from connector_assets.flows.instance import Instance
 from connector_assets.jde.order_status import (
     STOCK_LINE,
     OrderPolicy,
@@ -22,8 +23,6 @@ from connector_assets.jde.order_status import (
     text,
 )
 from connector_assets.procurify.source_orders import source_order_description
-
-from .integration import setting
 
 CENT = Decimal("0.01")
 NAME_MAX = 255  # requisition line item_name (sandbox: 255; the reference gives no limit)
@@ -118,13 +117,13 @@ class OrderLinesMapped:
     unmapped: list[str] = field(default_factory=list)
 
 
-def missing_account(line: Mapping[str, object], number: str) -> str:
+def missing_account(line: Mapping[str, object], number: str, *, it: Instance) -> str:
     """Why a line has no account and where that is fixed: the JDE order line itself (no mapping table can
-    give a line the account nobody entered), or for a stock line the stock-account setting."""
+    give a line the account nobody entered), or for a stock line ``it``'s stock-account setting."""
     if text(line.get("LNTY")).upper() == STOCK_LINE:
         return (
             f"line {number} is a stock line with no G/L account in JDE (F4311.ANI blank) and "
-            f"{setting('STOCK_ACCOUNT')} is blank: set that setting to the account stock lines are "
+            f"{it.variable('stock_account')} is blank: set that setting to the account stock lines are "
             "charged to, or enter the account on that line in JDE, then replay"
         )
     return (
@@ -139,16 +138,19 @@ def requisition_lines(
     policy: OrderPolicy,
     codes: Mapping[str, str | None],
     vendor_name: str | None,
+    *,
+    it: Instance,
 ) -> OrderLinesMapped:
-    """The live lines as ``line_items``; ``codes`` = JDE account -> Procurify code (None: no code). A line
-    without an account, or whose account has no Procurify code, is a problem naming the line and account."""
+    """The live lines as ``line_items``; ``codes`` = JDE account -> Procurify code (None: no code); ``it``
+    the instance whose settings supply what JDE leaves out. A line without an account, or whose account
+    has no Procurify code, is a problem naming the line and account."""
     result = OrderLinesMapped()
-    currency = order_currency(header, lines)
+    currency = order_currency(header, lines, it=it)
     for line in live_lines(lines, policy):
         account = line_account(line, policy)
         number = line_number(line)
         if account is None:
-            result.problems.append(missing_account(line, number))
+            result.problems.append(missing_account(line, number, it=it))
             continue
         code = codes.get(account)
         if not code:
@@ -173,53 +175,51 @@ def requisition_lines(
     return result
 
 
-ORDER_CURRENCY_ENV = setting("ORDER_CURRENCY")
-REQUIRED_DATE_ENV = setting("REQUIRED_DATE")
-
-
-def order_currency(header: Mapping[str, object], lines: Sequence[Mapping[str, object]] = ()) -> str:
+def order_currency(
+    header: Mapping[str, object], lines: Sequence[Mapping[str, object]] = (), *, it: Instance
+) -> str:
     """The currency the order's lines go in (RequisitionLineCreateRequest requires ``currency_code``):
-    F4301 CRCD, else the lines' F4311 CRCD, else ``ML_JDE_PROCURIFY_ORDER_CURRENCY``; "" when none."""
-    from connector_resources import settings
-
+    F4301 CRCD, else the lines' F4311 CRCD, else ``it``'s ``order_currency``; "" when none."""
     found = text(header.get("CRCD")).upper()
     found = found or next((text(li.get("CRCD")).upper() for li in lines if text(li.get("CRCD"))), "")
-    return found or settings.value(ORDER_CURRENCY_ENV).strip().upper()
+    return found or str(it.setting("order_currency")).strip().upper()
 
 
-def required_date(header: Mapping[str, object]) -> str:
+def required_date(header: Mapping[str, object], *, it: Instance) -> str:
     """The requisition's ``required_date`` (RequisitionCreateRequest requires it): F4301 DRQJ, else the
-    order date (TRDJ) when ``ML_JDE_PROCURIFY_REQUIRED_DATE`` is ``order_date``; "" when none."""
-    from connector_resources import settings
-
-    required = header.get("DRQJ") or (
-        header.get("TRDJ") if settings.value(REQUIRED_DATE_ENV).strip() == "order_date" else None
-    )
+    order date (TRDJ) when ``it``'s ``required_date`` is ``order_date``; "" when none."""
+    order_date = str(it.setting("required_date")).strip() == "order_date"
+    required = header.get("DRQJ") or (header.get("TRDJ") if order_date else None)
     return str(required)[:10] if required else ""
 
 
 def missing_required(
-    header: Mapping[str, object], lines: Sequence[Mapping[str, object]]
+    header: Mapping[str, object], lines: Sequence[Mapping[str, object]], *, it: Instance
 ) -> tuple[str, str] | None:
-    """(field, why) when the order lacks what Procurify's requisition create requires and no setting
-    supplies it: the JDE field and the setting are named; None when nothing is missing."""
-    if not order_currency(header, lines):
+    """(field, why) when the order lacks what Procurify's requisition create requires and none of ``it``'s
+    settings supplies it: the JDE field and the setting are named; None when nothing is missing."""
+    if not order_currency(header, lines, it=it):
         return "F4301 CRCD", (
             "names no currency (F4301 CRCD and every line's F4311 CRCD blank) and Procurify requires each "
-            f"requisition line's currency: enter it on the order in JDE, or set {ORDER_CURRENCY_ENV} to "
-            "the currency such orders are in, then replay"
+            "requisition line's currency: enter it on the order in JDE, or set "
+            f"{it.variable('order_currency')} to the currency such orders are in, then replay"
         )
-    if not required_date(header):
+    if not required_date(header, it=it):
         return "F4301 DRQJ", (
             "has no requested date (F4301 DRQJ blank) and Procurify requires the requisition's "
-            f"required_date: enter it on the order in JDE, or set {REQUIRED_DATE_ENV}=order_date to send "
-            "the order date, then replay"
+            "required_date: enter it on the order in JDE, or set "
+            f"{it.variable('required_date')}=order_date to send the order date, then replay"
         )
     return None
 
 
 def requisition_body(
-    header: Mapping[str, object], location: str, department: str, line_items: Sequence[Mapping[str, object]]
+    header: Mapping[str, object],
+    location: str,
+    department: str,
+    line_items: Sequence[Mapping[str, object]],
+    *,
+    it: Instance,
 ) -> dict[str, object]:
     """``POST /api/v3/requisitions/`` body: by names, the JDE order in ``description``; required date
     (``required_date``) checked present by ``missing_required`` before."""
@@ -229,7 +229,7 @@ def requisition_body(
         "department_name": department,
         "line_items": line_items,
     }
-    required = required_date(header)
+    required = required_date(header, it=it)
     if required:
         body["required_date"] = required
     return body

@@ -8,6 +8,7 @@ from typing import Any
 
 from connector_assets.flows.core import WAITS_FOR, Mapped, Rejected, dependency_synced
 from connector_assets.flows.reconciliation import iso_day
+from connector_assets.jde.account_codes import AccountMap
 from connector_assets.jde.documents import JdePurchaseOrder
 from connector_assets.jde.order_status import (
     OrderPolicy,
@@ -23,15 +24,7 @@ from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import SYSTEM
 from connector_resources.refusals import Refusal, mapping_missing, master_missing, refused, source_invalid
 
-from . import account_map, po_links, vendor_pairs
-from .departments import (
-    DEPARTMENT_MAP_ASSET,
-    ProcurifyDepartments,
-    business_unit,
-    placement,
-    unplaced_reason,
-)
-from .integration import INTEGRATION, ROUTE
+from .departments import ProcurifyDepartments, business_unit, placement, unplaced_reason
 from .order_mappers import (
     OrderLinesMapped,
     missing_required,
@@ -39,27 +32,29 @@ from .order_mappers import (
     requisition_body,
     requisition_lines,
 )
+from .own import ORDER_ENTITY as ENTITY  # the flow's xref: JDE order KCOO:DOCO:DCTO -> requisition uuid
+from .own import Own
+from .vendor_pairs import an8_key
 
-ENTITY = "purchase_order"  # the flow's xref: JDE order KCOO:DOCO:DCTO -> Procurify requisition uuid
 
-
-def sent_requisition(ledger: Ledger, key: str) -> str | None:
-    """The requisition uuid the flow wrote for JDE order ``key``, None when never sent."""
-    xref = ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, key, ROUTE.target_system)
+def sent_requisition(own: Own, ledger: Ledger, key: str) -> str | None:
+    """The requisition uuid ``own``'s flow wrote for JDE order ``key``, None when never sent."""
+    route = own.route
+    xref = ledger.get_xref(own.name, ENTITY, route.source_system, key, route.target_system)
     return xref.target_id if xref is not None and xref.target_id else None
 
 
-def lines_refused(sentence: str, mapped: OrderLinesMapped) -> Refusal:
+def lines_refused(sentence: str, mapped: OrderLinesMapped, own: Own) -> Refusal:
     """The lines' problems (``lines_refusal``, worded ``sentence``) as data: the accounts without a Procurify
     code are rows missing from the account map, each named; else a line without an account in JDE."""
     if mapped.unmapped:
-        table = account_map.ACCOUNT_MAP_ASSET.to_user_string()
+        table = own.accounts.asset.to_user_string()
         value = mapped.unmapped[0] if len(mapped.unmapped) == 1 else list(mapped.unmapped)
         return mapping_missing(sentence, table=table, what="account", value=value)
     return source_invalid(sentence, field="F4311 ANI")
 
 
-def lines_refusal(mapped: OrderLinesMapped) -> str:
+def lines_refusal(mapped: OrderLinesMapped, own: Own) -> str:
     """The lines' problems, with the account-map advice only for the accounts it can fix (those without
     a Procurify code); a line with no account is told to fix the JDE line (``missing_account``)."""
     text = "; ".join(mapped.problems)
@@ -67,31 +62,30 @@ def lines_refusal(mapped: OrderLinesMapped) -> str:
         accounts = ", ".join(mapped.unmapped)
         plural = "s" if len(mapped.unmapped) > 1 else ""
         text += (
-            f" (add account{plural} {accounts} to {account_map.ACCOUNT_MAP_ASSET.to_user_string()} or "
-            f"${account_map.ACCOUNT_SCOPE_ENV}, then replay)"
+            f" (add account{plural} {accounts} to {own.accounts.asset.to_user_string()} or "
+            f"${own.account_map.scope_type.setting}, then replay)"
         )
     return text
 
 
-def paired_vendors(ledger: Ledger, orders: Iterable[JdePurchaseOrder]) -> set[str]:
+def paired_vendors(own: Own, ledger: Ledger, orders: Iterable[JdePurchaseOrder]) -> set[str]:
     """The Procurify vendors paired with the suppliers of ``orders`` (those with a header): the vendors
     ``order_record`` may read."""
-    pairs = (
-        vendor_pairs.paired_vendor(ledger, vendor_pairs.an8_key(o.header["AN8"])) for o in orders if o.header
-    )
+    pairs = (own.pairing.paired_vendor(ledger, an8_key(o.header["AN8"])) for o in orders if o.header)
     return {vendor for vendor in pairs if vendor}
 
 
 def order_record(
+    own: Own,
     order: JdePurchaseOrder,
     policy: OrderPolicy,
     ledger: Ledger,
     procurify: ProcurifyLookups[ProcurifyDepartments],
     departments: Mapping[str, str],
-    codes: account_map.AccountMap,
+    codes: AccountMap,
 ) -> Mapped | Rejected | None:
-    """The order as a requisition, a refusal naming the cause, or None when it is not sent (not approved,
-    or complete in JDE before it was ever sent)."""
+    """The order as ``own``'s requisition, a refusal naming the cause, or None when it is not sent (not
+    approved, or complete in JDE before it was ever sent)."""
     if order.header is None:
         key = ":".join(str(k) for k in order.key[:3])
         said = f"purchase order {key}: lines changed but no F4301 header was found"
@@ -99,7 +93,7 @@ def order_record(
     header, lines = order.header, order.lines
     key = order_source_key(header)
     label = f"purchase order {key}"
-    sent = sent_requisition(ledger, key) is not None
+    sent = sent_requisition(own, ledger, key) is not None
     why_not = not_approved(header, lines, policy)
     if why_not is not None:
         if sent and not live_lines(lines, policy):
@@ -113,24 +107,24 @@ def order_record(
         return None  # received and closed in JDE before it was ever sent: nothing left to buy
     where = placement(header.get("MCU"), departments)
     if where is None:
-        said = f"{label}: {unplaced_reason(header.get('MCU'))}"
-        table = DEPARTMENT_MAP_ASSET.to_user_string()
+        said = f"{label}: {unplaced_reason(header.get('MCU'), own.departments)}"
+        table = own.departments.asset.to_user_string()
         unit = business_unit(header.get("MCU"))
         return Rejected.of(key, mapping_missing(said, table=table, what="business unit", value=unit))
-    problem = procurify.departments.problem(where, header.get("MCU"))
+    problem = procurify.departments.problem(where, header.get("MCU"), own.departments)
     if problem:
         said = f"{label}: {problem}"
         return Rejected.of(key, master_missing(said, system=SYSTEM, what="department", value=str(where)))
-    missing = missing_required(header, live_lines(lines, policy))
+    missing = missing_required(header, live_lines(lines, policy), it=own.it)
     if missing is not None:
         field, why = missing
         return Rejected.of(key, source_invalid(f"{label} {why}", field=field))
-    an8 = vendor_pairs.an8_key(header["AN8"])
-    vendor_id = vendor_pairs.paired_vendor(ledger, an8)
+    an8 = an8_key(header["AN8"])
+    vendor_id = own.pairing.paired_vendor(ledger, an8)
     depends_on: str | None = None
     vendor_name: str | None = None
     if vendor_id is None:
-        depends_on = vendor_pairs.supplier_dependency(an8)
+        depends_on = own.pairing.supplier_dependency(an8)
     else:
         try:
             vendor_name, problem = read_for_record(
@@ -142,21 +136,22 @@ def order_record(
         if problem:
             return Rejected.of(key, Refusal(problem.kind, f"{label}: {problem.sentence}", problem.params))
     accounts = {a for a in (line_account(li, policy) for li in live_lines(lines, policy)) if a}
-    mapped = requisition_lines(header, lines, policy, {a: codes.code_for(a) for a in accounts}, vendor_name)
+    codes_of = {a: codes.code_for(a) for a in accounts}
+    mapped = requisition_lines(header, lines, policy, codes_of, vendor_name, it=own.it)
     if mapped.problems:
-        return Rejected.of(key, lines_refused(f"{label}: {lines_refusal(mapped)}", mapped))
+        return Rejected.of(key, lines_refused(f"{label}: {lines_refusal(mapped, own)}", mapped, own))
     if depends_on is None:
         depends_on = next(
             (
                 dep
-                for dep in sorted(account_map.account_code_dependency(a) for a in accounts)
+                for dep in sorted(own.account_code_dependency(a) for a in accounts)
                 if not dependency_synced(ledger, dep)
             ),
             None,
         )
-    body = requisition_body(header, where.location, where.department, mapped.lines)
+    body = requisition_body(header, where.location, where.department, mapped.lines, it=own.it)
     created = iso_day(header.get("TRDJ"))  # a date: staged typed, or converted by the AIS client
-    linked = po_links.linked_po(ledger, key)
+    linked = own.links.linked_po(ledger, key)
     record = requisition_record(key, body, an8, created, linked, vendor_id, depends_on)
     if vendor_name is None and depends_on:
         # No vendor yet (RequisitionLineCreateRequest's ``vendor_name`` is a non-null string): nothing to

@@ -35,15 +35,13 @@ from connector_assets.procurify.bill_paid_marks import (
 )
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_assets.runtime.session_source import SessionSource
-from connector_resources import settings
 from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.session import ProcurifySession
 from connector_resources.refusals import Refusal
 
-from .bills import BATCH_USER_ENV
-from .integration import INTEGRATION, ROUTE
-from .paid_voucher_bills import POSTED_BILLS, bills_by_marks, vouchers_of_bill
+from .own import Own
+from .paid_voucher_bills import bills_by_marks, vouchers_of_bill
 
 ENTITY = "bill_paid"
 
@@ -81,20 +79,22 @@ def map_mark(
 
 
 def mark_records(
+    own: Own,
     ledger: Ledger,
     jde: SessionSource[JdeSession],
     procurify: SessionSource[ProcurifySession],
     rows: Iterable[Mapping[str, object]],
     log: logging.Logger | None = None,
 ):
-    """The paid JDE vouchers among ``rows`` (F0411 rows of a day) that are Procurify bills, mapped."""
+    """The paid JDE vouchers among ``rows`` (F0411 rows of a day) that are ``own``'s Procurify bills,
+    mapped."""
     candidates = paid_today(rows)
     if not candidates:
         return
-    user = settings.value(BATCH_USER_ENV).strip()
+    user = str(own.it.setting("batch_user")).strip()
     with jde.session() as jde_session:  # voucher -> the bill uuid the bills flow posted as it
-        by_marks = bills_by_marks(ledger, procurify)
-        bills = sources_of_vouchers(ledger, POSTED_BILLS, jde_session, candidates, user, by_marks)
+        by_marks = bills_by_marks(own.pairing, ledger, procurify)
+        bills = sources_of_vouchers(ledger, own.posted_bills, jde_session, candidates, user, by_marks)
         items = pay_items(jde_session, sorted(bills)) if bills else {}
     paid = {k: v for k in sorted(bills) if (v := paid_voucher(k, items.get(k, [])))}
     if log is not None:
@@ -103,11 +103,11 @@ def mark_records(
         )
     if not paid:
         return
-    by_payment = 0
+    by_payment, route = 0, own.route
     with procurify.session() as session:
         for key, voucher in paid.items():
             uuid = bills[key]
-            marked = ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, uuid, ROUTE.target_system)
+            marked = ledger.get_xref(own.name, ENTITY, route.source_system, uuid, route.target_system)
             try:
                 bill = (
                     None
@@ -126,52 +126,42 @@ def mark_records(
         log.info(f"{by_payment} bill(s) have a payment in Procurify: paid through it, not marked")
 
 
-def map_marks(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
-    r = context.resources
-    rows = r.staging.read_rows(AP_LEDGER.asset, partition)
-    yield from mark_records(r.ledger.get(), r.jde, r.procurify, rows, context.log)
+def paid_marks_flow(own: Own) -> Flow:
+    """``own``'s paid marks flow."""
 
+    def map_marks(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+        r = context.resources
+        rows = r.staging.read_rows(AP_LEDGER.asset, partition)
+        yield from mark_records(own, r.ledger.get(), r.jde, r.procurify, rows, context.log)
 
-def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named bills' vouchers read from JDE again (replay): the bills flow's xref names each voucher."""
-    r = context.resources
-    ledger = r.ledger.get()
-    with r.jde.session() as jde_session, r.procurify.session() as session:
+    def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named bills' vouchers read from JDE again (replay): the bills flow's xref names each
+        voucher."""
+        r = context.resources
+        ledger = r.ledger.get()
+        with r.jde.session() as jde_session, r.procurify.session() as session:
 
-        def unkept(uuid: str) -> list[dict[str, object]]:  # the batch rows purged: the voucher by its marks
-            bill = read_for_record("the bill", lambda: session.get("bills", uuid))
-            return vouchers_of_bill(ledger, jde_session, bill)
+            def unkept(uuid: str) -> list[dict[str, object]]:  # the batch rows purged: the voucher by marks
+                bill = read_for_record("the bill", lambda: session.get("bills", uuid))
+                return vouchers_of_bill(own.pairing, ledger, jde_session, bill)
 
-        vouchers = voucher_rows_of(ledger, POSTED_BILLS, jde_session, keys, unkept)
-    wanted = set(keys)
-    for record in mark_records(ledger, r.jde, r.procurify, vouchers):
-        if record.source_key in wanted:
-            yield record
+            vouchers = voucher_rows_of(ledger, own.posted_bills, jde_session, keys, unkept)
+        wanted = set(keys)
+        for record in mark_records(own, ledger, r.jde, r.procurify, vouchers):
+            if record.source_key in wanted:
+                yield record
 
-
-PAID_MARKS_FLOW = ROUTE.flow(
-    "paid_marks",
-    ENTITY,
-    ProcurifyPaidMarkRecord,
-    map_marks,
-    remap_marks,
-    ProcurifyBillPaidMarks,
-    reads={"JDE": (AP_LEDGER.table, targets.BATCH_TABLE), "procurify": ("bills",)},
-    # A refusal is a fact about one bill (not approved in Procurify); nothing systemic is a share of them.
-    systemic_share=1.0,
-)
-
-paid_marks_assets = build_flow_assets(
-    PAID_MARKS_FLOW,
-    partitions_def=jde_partitions,
-    upstream=[AP_LEDGER.asset],
-)
-
-
-REPLAY = Replay(
-    ProcurifyBillPaidMarks.for_replay,
-    partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION),
-)
-
-
-FLOW = Flow(PAID_MARKS_FLOW, paid_marks_assets, replay=REPLAY)
+    spec = own.route.flow(
+        "paid_marks",
+        ENTITY,
+        ProcurifyPaidMarkRecord,
+        map_marks,
+        remap_marks,
+        ProcurifyBillPaidMarks,
+        reads={"JDE": (AP_LEDGER.table, targets.BATCH_TABLE), "procurify": ("bills",)},
+        # A refusal is a fact about one bill (not approved in Procurify); nothing systemic is a share of them.
+        systemic_share=1.0,
+    )
+    assets = build_flow_assets(spec, partitions_def=jde_partitions, upstream=[AP_LEDGER.asset])
+    resources = partial(resources_from_settings, ("jde", "procurify", "staging"), instance=own.name)
+    return Flow(spec, assets, replay=Replay(ProcurifyBillPaidMarks.for_replay, resources))

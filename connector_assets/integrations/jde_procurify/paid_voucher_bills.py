@@ -14,22 +14,16 @@ from typing import Any
 
 from connector_assets.jde.paid_vouchers import MARK_COLUMNS, VoucherKey
 from connector_assets.jde.payment_targets import VoucherMarks
-from connector_assets.jde.posted_sources import PostedAs
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import jde_number
 from connector_assets.procurify.bill_fields import bill_vendor_id
+from connector_assets.procurify.vendor_pairing import VendorPairing
 from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
 from .bill_mappers import voucher_remark
-from .bills import ENTITY as BILL_ENTITY
-from .integration import BACK_ROUTE, INTEGRATION
-from .vendor_pairs import paired_supplier
 
 REMARK = re.compile(r"^Procurify bill (\d+)$")
-# The bills flow's vouchers: a paid one is its bill by the ledger's document key, the F0411Z1 rows of its
-# batch (a shortcut), or, the rows purged, the marks it carries in F0411 (``bills_by_marks``).
-POSTED_BILLS = PostedAs(INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system)
 
 
 def _text(value: object) -> str:
@@ -42,11 +36,13 @@ def remark_bill_id(remark: object) -> str | None:
     return found.group(1) if found else None
 
 
-def carries_bill(ledger: Ledger, marks: Mapping[str, object], bill: Mapping[str, object]) -> bool:
+def carries_bill(
+    pairing: VendorPairing, ledger: Ledger, marks: Mapping[str, object], bill: Mapping[str, object]
+) -> bool:
     """Whether the voucher's F0411 ``marks`` are what the bills flow wrote for ``bill``: its remark, its
-    invoice number, and the JDE supplier its vendor is paired with."""
+    invoice number, and the JDE supplier its vendor is paired with (``pairing``)."""
     vendor = bill_vendor_id(bill)
-    supplier = paired_supplier(ledger, vendor) if vendor else None
+    supplier = pairing.paired_supplier(ledger, vendor) if vendor else None
     return (
         bool(bill.get("id"))
         and _text(marks.get("RMK")) == voucher_remark(bill)
@@ -58,7 +54,7 @@ def carries_bill(ledger: Ledger, marks: Mapping[str, object], bill: Mapping[str,
 
 
 def bills_by_marks(
-    ledger: Ledger, procurify: Any
+    pairing: VendorPairing, ledger: Ledger, procurify: Any
 ) -> Callable[[dict[VoucherKey, dict[str, object]]], dict[VoucherKey, str]]:
     """``posted_sources.ByMarks`` for Procurify bills: voucher -> the uuid of the one bill whose id its
     remark names and whose invoice number and supplier it carries (bills listed by invoice number, one
@@ -75,7 +71,7 @@ def bills_by_marks(
                 bills = [
                     bill
                     for bill in session.iter_all("bills", filters={"search": _text(row["VINV"])})
-                    if str(bill.get("id")) == bill_id and carries_bill(ledger, row, bill)
+                    if str(bill.get("id")) == bill_id and carries_bill(pairing, ledger, row, bill)
                 ]
                 if len(bills) == 1 and bills[0].get("uuid"):
                     found[key] = str(bills[0]["uuid"])
@@ -85,12 +81,12 @@ def bills_by_marks(
 
 
 def vouchers_of_bill(
-    ledger: Ledger, jde_session: JdeSession, bill: Mapping[str, object]
+    pairing: VendorPairing, ledger: Ledger, jde_session: JdeSession, bill: Mapping[str, object]
 ) -> list[dict[str, Any]]:
     """The F0411 pay items (PV) carrying ``bill``'s marks: its voucher, found without the purged batch
     rows (a replay); [] when none, or several vouchers do (a person's to sort out)."""
     vendor = bill_vendor_id(bill)
-    supplier = jde_number(paired_supplier(ledger, vendor)) if vendor else None
+    supplier = jde_number(pairing.paired_supplier(ledger, vendor)) if vendor else None
     marks = VoucherMarks(_text(bill.get("invoice_number")), voucher_remark(bill), supplier)
     if not bill.get("id") or not marks.invoice_number or supplier is None:
         return []

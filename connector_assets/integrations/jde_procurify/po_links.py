@@ -23,32 +23,18 @@ from connector_assets.procurify.po_origins import order_of
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.ledger import Ledger
 
-from .integration import INTEGRATION, PO_ROUTE, ROUTE
-from .procurify_side import PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, own_order_assets
-
-ORDER_ENTITY = "purchase_order"  # the purchase order flow's xref: JDE order -> requisition uuid
-LINK_ENTITY = ENTITY = "po_link"  # this flow's xref: JDE order -> Procurify PO number
-LINKS = PoLinks(
-    INTEGRATION,
-    ORDER_ENTITY,
-    LINK_ENTITY,
-    order_route=ROUTE,
-    link_route=PO_ROUTE,
-    requisitions=REQUISITIONS_ASSET,
-)
-linked_po = LINKS.linked_po  # which Procurify PO a JDE order is (the purchase order flow's revisions)
-linked_pos = LINKS.linked_pos  # every PO linked to a JDE order (reconciliation)
-requisition_sent = LINKS.requisition_sent  # the day a JDE order's requisition was recorded
+from .own import LINK_ENTITY as ENTITY  # this flow's xref: JDE order -> Procurify PO number
+from .own import Own
 
 
-def jde_orders(ledger: Ledger, procurify_pos: Iterable[int]) -> dict[int, str | None]:
+def jde_orders(links: PoLinks, ledger: Ledger, procurify_pos: Iterable[int]) -> dict[int, str | None]:
     """Procurify PO number -> the JDE order ``KCOO:DOCO:DCTO`` (a suffix kept when the link has one) it was
     linked to, None for a PO not linked (not from JDE, or not linked yet): which JDE order a bill of those
     POs was raised against (the bills flow's order reference)."""
     found: dict[int, str | None] = {}
     for number in procurify_pos:
         if number not in found:
-            key = LINKS.link_of(ledger, number)
+            key = links.link_of(ledger, number)
             found[number] = order_of(key) if key else None
     return found
 
@@ -98,52 +84,32 @@ def link_record(
     )
 
 
-RECORDS = PoLinkRecords(LINKS, link_record, "JDE")  # the Procurify side's linking (``po_link_records``)
-
-
-def map_po_links(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The day's staged POs -> links; what was seen is observed on the mapped asset (``counts``)."""
-    pos = [
-        json.loads(row["record"])
-        for row in context.resources.staging.read_rows(PURCHASE_ORDERS_ASSET, partition)
-    ]
-    yield from RECORDS.mapped(context, PO_LINKS_FLOW, partition, pos)
-
-
-def remap_po_links(context: object, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named links (replay): each one's PO read from Procurify again and its origin found afresh."""
-    yield from RECORDS.again(context, keys, PO_LINKS_FLOW.name)
-
-
 class JdePoNumbers(ProcurifyPoNumbers):
     """Procurify's PO_Num target (``procurify.po_num_target``) naming JDE in what it refuses or audits."""
 
     source_label = "JDE"
 
 
-PO_LINKS_FLOW = PO_ROUTE.flow(
-    "po_links",
-    ENTITY,
-    PoLinkRecord,
-    map_po_links,
-    remap_po_links,
-    JdePoNumbers,
-)
+def po_links_flow(own: Own) -> Flow:
+    """``own``'s PO links flow."""
+    records = PoLinkRecords(own.links, link_record, "JDE")  # the Procurify side's linking
+    staged = own.procurify
 
-po_links_assets = [
-    *own_order_assets,  # an instance reaching a Procurify account of its own stages its own POs and headers
-    *build_flow_assets(
-        PO_LINKS_FLOW,
-        partitions_def=saas_partitions,
-        upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET],
-    ),
-]
+    def map_po_links(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The day's staged POs -> links; what was seen is observed on the mapped asset (``counts``)."""
+        rows = context.resources.staging.read_rows(staged.purchase_orders, partition)
+        yield from records.mapped(context, spec, partition, [json.loads(row["record"]) for row in rows])
 
+    def remap_po_links(context: object, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named links (replay): each one's PO read from Procurify again and its origin found afresh."""
+        yield from records.again(context, keys, spec.name)
 
-REPLAY = Replay(
-    JdePoNumbers.for_replay,
-    partial(resources_from_settings, ("procurify", "staging"), instance=INTEGRATION),
-)
-
-
-FLOW = Flow(PO_LINKS_FLOW, po_links_assets, replay=REPLAY)
+    spec = own.po_route.flow("po_links", ENTITY, PoLinkRecord, map_po_links, remap_po_links, JdePoNumbers)
+    assets = [
+        *staged.own_order_assets,  # an instance reaching a Procurify account of its own stages its own POs
+        *build_flow_assets(
+            spec, partitions_def=saas_partitions, upstream=[staged.purchase_orders, staged.requisitions]
+        ),
+    ]
+    resources = partial(resources_from_settings, ("procurify", "staging"), instance=own.name)
+    return Flow(spec, assets, replay=Replay(JdePoNumbers.for_replay, resources))

@@ -20,10 +20,9 @@ from connector_assets.jde.sandbox_suppliers import all_jde_supplier_numbers
 from connector_assets.procurify.sandbox_operators import ProcurifyOperators, link_vendor_erp_keys
 from connector_assets.runtime.session_source import SessionSource
 from connector_resources.jde.session import JdeSession
+from connector_resources.setting_declarations import integration_variable
 
-from .integration import INTEGRATION, setting
-
-# The package's own name (its folder), which names its sandbox files whichever instance reads them.
+# The package's own name (its folder): its sandbox files, and the default instance ``make dev`` runs.
 PACKAGE = Path(__file__).parent.name
 
 
@@ -61,7 +60,7 @@ def procurify_sandbox_links(sandboxes: list) -> None:
     )
     click.echo(
         f"Procurify vendor ERP keys: {real} name real JDE suppliers{unmatched}; each pairs when the "
-        f"{INTEGRATION}_suppliers flow syncs its supplier (backfill it over the sandbox's busy day, 21 days "
+        f"{PACKAGE}_suppliers flow syncs its supplier (backfill it over the sandbox's busy day, 21 days "
         "ago, to pair most at once)"
     )
 
@@ -82,9 +81,9 @@ SANDBOX_ACCOUNT_CODES_CRON = "5 * * * *"
 # first staging run).
 SANDBOX_ACCOUNT_MAP = str(ROOT / "mappings" / "sandbox" / f"{PACKAGE}_accounts_make_dev.csv")
 SANDBOX_DEFAULTS = {
-    setting("VENDOR_FALLBACK_EMAIL"): SANDBOX_FALLBACK_EMAIL,
-    setting("ACCOUNT_CODES_CRON"): SANDBOX_ACCOUNT_CODES_CRON,
-    setting("ACCOUNT_MAP"): SANDBOX_ACCOUNT_MAP,
+    integration_variable(PACKAGE, "VENDOR_FALLBACK_EMAIL"): SANDBOX_FALLBACK_EMAIL,
+    integration_variable(PACKAGE, "ACCOUNT_CODES_CRON"): SANDBOX_ACCOUNT_CODES_CRON,
+    integration_variable(PACKAGE, "ACCOUNT_MAP"): SANDBOX_ACCOUNT_MAP,
 }
 
 
@@ -133,12 +132,12 @@ class ProcurifyPeople:
         """The requisitions the purchase orders flow made (its xrefs' target ids), oldest first."""
         return [
             target
-            for _key, target in written_xrefs(self.ledger, INTEGRATION, "purchase_order", "JDE", "procurify")
+            for _key, target in written_xrefs(self.ledger, PACKAGE, "purchase_order", "JDE", "procurify")
         ]
 
     def posted_as(self, bill_uuid: str) -> str | None:
         """The bills flow's target id of the bill (``KCO:DOC:DCT`` or ``EDUS/EDBT/EDTN``), if posted."""
-        xref = self.ledger.get_xref(INTEGRATION, "bill", "procurify", bill_uuid, "JDE")
+        xref = self.ledger.get_xref(PACKAGE, "bill", "procurify", bill_uuid, "JDE")
         return xref.target_id if xref is not None and xref.target_id else None
 
     def round(self) -> dict[str, int]:

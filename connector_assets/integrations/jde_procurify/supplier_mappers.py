@@ -17,8 +17,6 @@ from connector_assets.procurify.vendor_writes import FALLBACK_KEY, ONLY_OURS_KEY
 from connector_resources.jde import optional_tables
 from connector_resources.refusals import source_invalid
 
-from .integration import setting
-
 ProcurifyVendorRecord = record_model(
     "ProcurifyVendorRecord",
     "What is sent as a Procurify vendor: the supplier it comes from, a name Procurify takes, its "
@@ -34,11 +32,17 @@ def _text(value: object) -> str:
 
 
 def map_supplier(
-    document: SupplierDocument, *, fallback_email: str = "", paired: bool = False, only_ours: bool = False
+    document: SupplierDocument,
+    *,
+    fallback_email: str = "",
+    fallback_setting: str,
+    paired: bool = False,
+    only_ours: bool = False,
 ) -> Mapped | Rejected:
     """One JDE supplier -> a Procurify vendor body, or why it cannot be one.
 
-    ``fallback_email``: ``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL``. ``paired``: the ledger knows its vendor
+    ``fallback_email``: the instance's ``vendor_fallback_email`` (its variable ``fallback_setting``, named
+    when there is none). ``paired``: the ledger knows its vendor
     already (then no e-mail is needed: the vendor keeps its own). ``only_ours``: JDE's last change was the
     ``vendors`` flow writing this very vendor into JDE (the target then sends nothing back).
     """
@@ -61,7 +65,7 @@ def map_supplier(
         said = (
             f"{who}: no e-mail address in F01151 (Electronic Address, who's who line 0, type E){unread}; "
             "Procurify requires one on every vendor. Add it in JDE (P01111), or set "
-            f"{setting('VENDOR_FALLBACK_EMAIL')}, then replay"
+            f"{fallback_setting}, then replay"
         )
         return Rejected.of(key, source_invalid(said, field="F01151 EMAL"))
     more: dict[str, object] = {}

@@ -28,7 +28,7 @@ from connector_assets.jde.supplier_documents import (
     inactive_reason,
     read_suppliers,
 )
-from connector_assets.procurify import vendor_target, vendor_writes
+from connector_assets.procurify import vendor_target
 from connector_assets.procurify.vendor_list import vendors_for_run
 from connector_assets.procurify.vendor_target import (
     KeyedVendors,
@@ -38,27 +38,21 @@ from connector_assets.runtime.staging import StagingResource
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 
-from . import vendor_pairs
-from .integration import INTEGRATION, ROUTE, setting
+from .own import Own
 from .supplier_mappers import ProcurifyVendorRecord, map_supplier
-
-FALLBACK_SETTING = setting("VENDOR_FALLBACK_EMAIL")
-
-
-def fallback_email() -> str:
-    """``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL``: the address a new vendor gets when JDE has none ("")."""
-    return vendor_writes.fallback_email(FALLBACK_SETTING)
+from .vendor_pairs import VENDOR_ENTITY
 
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def only_ours(ledger: Ledger, document: SupplierDocument) -> bool:
-    """Whether JDE's latest change to the supplier is the ``vendors`` flow's own write of the pair: its
-    stamp is before the second that flow recorded the pair in (JDE stamps count whole seconds, so an edit
-    in that same second is taken for a person's and compared field by field)."""
-    written = ledger.find_xref_by_target(INTEGRATION, vendor_pairs.VENDOR_ENTITY, "JDE", str(document.number))
+def only_ours(ledger: Ledger, document: SupplierDocument, integration: str) -> bool:
+    """Whether JDE's latest change to the supplier is the ``vendors`` flow's own write of the pair (in
+    ``integration``'s ledger): its stamp is before the second that flow recorded the pair in (JDE stamps
+    count whole seconds, so an edit in that same second is taken for a person's and compared field by
+    field)."""
+    written = ledger.find_xref_by_target(integration, VENDOR_ENTITY, "JDE", str(document.number))
     changed = getattr(document.details, "changed_at", None)
     if written is None or not written.target_id or changed is None:
         return False
@@ -66,104 +60,102 @@ def only_ours(ledger: Ledger, document: SupplierDocument) -> bool:
 
 
 def supplier_records(
-    ledger: Ledger, documents: Iterable[SupplierDocument], *, fallback: str | None = None
+    own: Own, ledger: Ledger, documents: Iterable[SupplierDocument], *, fallback: str | None = None
 ) -> Iterator[Mapped | Rejected]:
-    """The suppliers read (``read_suppliers``) as Procurify vendor records (the module docstring's rules)."""
-    fallback = fallback_email() if fallback is None else fallback
+    """The suppliers read (``read_suppliers``) as ``own``'s Procurify vendor records (the module
+    docstring's rules); ``fallback``: the e-mail a new vendor gets when JDE has none (its setting unless
+    given)."""
+    email: str = own.it.setting("vendor_fallback_email") if fallback is None else fallback
+    variable, addresses = own.it.variable("vendor_fallback_email"), own.long_addresses()
 
     def origin(document: SupplierDocument) -> str | None:  # the Procurify vendor a PFY<id> ALKY names
-        return vendor_pairs.vendor_of_long_address((document.book or {}).get("ALKY"))
+        return addresses.id_of((document.book or {}).get("ALKY"))
 
     def one(document: SupplierDocument, vendor_id: str | None) -> Mapped | Rejected:
         made_from = origin(document)
         if vendor_id is None and made_from is not None:  # held until the vendors flow records the pair
-            held = map_supplier(document, fallback_email=fallback, paired=True)
+            held = map_supplier(document, fallback_email=email, fallback_setting=variable, paired=True)
             return (
-                replace(held, depends_on=vendor_pairs.vendor_dependency(made_from))
+                replace(held, depends_on=own.pairing.vendor_dependency(made_from))
                 if isinstance(held, Mapped)
                 else held
             )
         paired = vendor_id is not None
-        ours = paired and only_ours(ledger, document)
-        return map_supplier(document, fallback_email=fallback, paired=paired, only_ours=ours)
+        ours = paired and only_ours(ledger, document, own.name)
+        return map_supplier(
+            document, fallback_email=email, fallback_setting=variable, paired=paired, only_ours=ours
+        )
 
     yield from vendor_target.supplier_records(
         documents,
-        lambda document: vendor_pairs.paired_vendor(ledger, str(document.number)),
+        lambda document: own.pairing.paired_vendor(ledger, str(document.number)),
         lambda document: origin(document) is None and bool(inactive_reason(document)),
         one,
         "JDE supplier",
     )
 
 
-def _staged_numbers(staging: StagingResource, ledger: Ledger, partition: str | None) -> set[int]:
-    """Address numbers of the day's changed suppliers (``jde.supplier_documents.changed_suppliers``); one
-    ledger query per 500 numbers says which of the other search types this flow synced before."""
+def procurify_vendors(own: Own) -> type[KeyedVendors]:
+    """``own``'s Procurify side of ``suppliers``: found by pair then ``external_id`` = AN8, created,
+    PATCHed with only what differs (``procurify.vendor_target.KeyedVendors``)."""
 
-    def synced(an8s: set[int]) -> set[int]:
-        keys = {vendor_pairs.supplier_dependency(an8): an8 for an8 in an8s}
-        return {keys[key] for key in ledger.synced_dependencies(set(keys))}
+    class ProcurifyVendors(KeyedVendors):
+        pairing = own.pairing
+        supplier_words = "JDE supplier"
+        fallback_setting = own.it.variable("vendor_fallback_email")
+        email_missing = "no e-mail address in F01151 and no Procurify vendor to keep its own; add one in JDE"
 
-    return changed_suppliers(staging, partition, synced)
-
-
-def map_suppliers(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The JDE day's changed suppliers (and those held records wait for) as Procurify vendors."""
-    resources = context.resources
-    ledger = resources.ledger.get()
-    numbers = _staged_numbers(resources.staging, ledger, partition)
-    numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
-    optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", CONTACT_TABLES)
-
-    def every_day(days: list[str | None]) -> None:
-        wanted = (_staged_numbers(resources.staging, ledger, day) for day in days)
-        read_suppliers(resources.jde, set().union(*wanted))
-
-    with optional_tables.refusal_explained():
-        with read_for_run(context, SUPPLIERS_FLOW.name, every_day):
-            documents = read_suppliers(resources.jde, numbers)
-        yield from supplier_records(ledger, documents)
+    return ProcurifyVendors
 
 
-def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named suppliers read from JDE again and mapped with today's settings (replay)."""
-    resources = context.resources
-    numbers = {int(k) for k in keys if k.isdigit()}
-    with optional_tables.refusal_explained():
-        yield from supplier_records(resources.ledger.get(), read_suppliers(resources.jde, numbers))
+def suppliers_flow(own: Own) -> Flow:
+    """``own``'s suppliers flow."""
+    target = procurify_vendors(own)
 
+    def staged_numbers(staging: StagingResource, ledger: Ledger, partition: str | None) -> set[int]:
+        """Address numbers of the day's changed suppliers (``jde.supplier_documents.changed_suppliers``);
+        one ledger query per 500 numbers says which of the other search types this flow synced before."""
 
-class ProcurifyVendors(KeyedVendors):
-    """The Procurify side of ``suppliers``: found by pair then ``external_id`` = AN8, created, PATCHed
-    with only what differs (``procurify.vendor_target.KeyedVendors``)."""
+        def synced(an8s: set[int]) -> set[int]:
+            keys = {own.pairing.supplier_dependency(an8): an8 for an8 in an8s}
+            return {keys[key] for key in ledger.synced_dependencies(set(keys))}
 
-    pairing = vendor_pairs.PAIRING
-    supplier_words = "JDE supplier"
-    fallback_setting = FALLBACK_SETTING
-    email_missing = "no e-mail address in F01151 and no Procurify vendor to keep its own; add one in JDE"
+        return changed_suppliers(staging, partition, synced)
 
+    def map_suppliers(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The JDE day's changed suppliers (and those held records wait for) as Procurify vendors."""
+        resources = context.resources
+        ledger = resources.ledger.get()
+        numbers = staged_numbers(resources.staging, ledger, partition)
+        numbers |= {int(k) for k in awaited_keys(context, partition, spec) if k.isdigit()}
+        optional_tables.announce(context.log, f"{own.name} {spec.name}", CONTACT_TABLES)
 
-def _vendors_for_run(context: Any):
-    resources, run = context.resources, vendors_for_run(context.run.run_id)  # the list the bills step read
-    return open_vendors(ProcurifyVendors, resources.procurify, resources.ledger.get(), run=run)
+        def every_day(days: list[str | None]) -> None:
+            wanted = (staged_numbers(resources.staging, ledger, day) for day in days)
+            read_suppliers(resources.jde, set().union(*wanted))
 
+        with optional_tables.refusal_explained():
+            with read_for_run(context, spec.name, every_day):
+                documents = read_suppliers(resources.jde, numbers)
+            yield from supplier_records(own, ledger, documents)
 
-SUPPLIERS_FLOW = supplier_changes_flow(
-    ROUTE, ProcurifyVendorRecord, map_suppliers, remap_suppliers, _vendors_for_run
-)
+    def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named suppliers read from JDE again and mapped with today's settings (replay)."""
+        resources = context.resources
+        numbers = {int(k) for k in keys if k.isdigit()}
+        with optional_tables.refusal_explained():
+            yield from supplier_records(own, resources.ledger.get(), read_suppliers(resources.jde, numbers))
 
-supplier_assets = build_flow_assets(
-    SUPPLIERS_FLOW,
-    partitions_def=jde_staging.jde_partitions,
-    upstream=list(SUPPLIER_SOURCES),
-)
+    def vendors_of_run(context: Any) -> Any:
+        resources, run = context.resources, vendors_for_run(context.run.run_id)  # the bills step's list
+        return open_vendors(target, resources.procurify, resources.ledger.get(), run=run)
 
-
-# Built once a replay: today's settings, the instance's own connections first.
-SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION)
-
-
-REPLAY = Replay(ProcurifyVendors.for_replay, SETTINGS_RESOURCES)
-
-
-FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=REPLAY)
+    spec = supplier_changes_flow(
+        own.route, ProcurifyVendorRecord, map_suppliers, remap_suppliers, vendors_of_run
+    )
+    assets = build_flow_assets(
+        spec, partitions_def=jde_staging.jde_partitions, upstream=list(SUPPLIER_SOURCES)
+    )
+    # Built once a replay: today's settings, the instance's own connections first.
+    resources = partial(resources_from_settings, ("jde", "procurify", "staging"), instance=own.name)
+    return Flow(spec, assets, replay=Replay(target.for_replay, resources))

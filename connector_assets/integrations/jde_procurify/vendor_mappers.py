@@ -6,7 +6,9 @@ fingerprint the ``vendors`` flow notices changes by; never matched by name, neve
 from collections.abc import Mapping
 
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.jde.address_numbers import LongAddressNumbers
 from connector_assets.jde.supplier_inputs import ALKY_MAX, COMPANY_MAX, SupplierContactColumns, contact_fields
 from connector_assets.jde.supplier_lengths import CONTACT_INPUTS, length_problems
 from connector_assets.procurify.order_fields import words
@@ -17,13 +19,8 @@ from connector_assets.procurify.vendor_fields import (
     not_purchasable_why,
 )
 from connector_assets.procurify.vendor_fields import vendor_label as label
-from connector_resources import settings
 from connector_resources.refusals import source_invalid
 
-from .integration import setting
-from .vendor_pairs import long_address_number
-
-COMPANY_SETTING = setting("VENDOR_COMPANY")
 # Procurify vendor field -> the ML_AddUpdateSupplier 1.1 input it is sent as (``jde.supplier_lengths``).
 SENT_FIELDS = {
     "name": "Alpha_Name",
@@ -49,26 +46,26 @@ def sent_value(vendor: Mapping[str, object], field: str) -> str:
     return value.upper() if field in ("country", "state_province") else value
 
 
-def never_sent(vendor: Mapping[str, object]) -> str | None:
-    """Why the vendor itself says it is not for JDE (not purchasable, or it carries an ERP key), None when it
-    may be: what is decided without the ledger, so the ledger is asked only about the rest."""
+def never_sent(vendor: Mapping[str, object], it: Instance) -> str | None:
+    """Why the vendor itself says it is not for JDE (not purchasable, or it carries an ERP key, or it is
+    older than ``it``'s go-live), None when it may be: what is decided without the ledger, so the ledger is
+    asked only about the rest."""
     purchasable = not_purchasable_why(vendor)
     if purchasable is not None:
         return purchasable
     if external_id := str(vendor.get("external_id") or "").strip():
         return f"it carries an ERP key (external_id {external_id!r})"
-    first = first_vendor_id()
+    first = first_vendor_id(it)
     if first is not None and _vendor_id(vendor) < first:
-        return f"its id is below {setting('VENDOR_FIRST_ID')} ({first}): it existed before go-live"
+        return f"its id is below {it.variable('vendor_first_id')} ({first}): it existed before go-live"
     return None
 
 
-def first_vendor_id() -> int | None:
-    """``ML_JDE_PROCURIFY_VENDOR_FIRST_ID``: the go-live floor. Without it the first poll makes a JDE supplier
-    for every vendor Procurify already holds without an ERP key; with it, only vendors made in Procurify
-    from then on are sent (the ones both sides already hold are matched by hand, their AN8 set as
-    external_id)."""
-    text = settings.read(setting("VENDOR_FIRST_ID"))
+def first_vendor_id(it: Instance) -> int | None:
+    """``it``'s ``vendor_first_id``: the go-live floor. Without it the first poll makes a JDE supplier for
+    every vendor Procurify already holds without an ERP key; with it, only vendors made in Procurify from
+    then on are sent (the ones both sides already hold are matched by hand, their AN8 set as external_id)."""
+    text = it.setting("vendor_first_id")
     return int(text) if text else None
 
 
@@ -79,12 +76,14 @@ def _vendor_id(vendor: Mapping[str, object]) -> int:
         return 0
 
 
-def not_sent(vendor: Mapping[str, object], paired_an8: str | None, *, ours: bool = False) -> str | None:
-    """Why this vendor is not one to make a JDE supplier for (None: it is one).
+def not_sent(
+    vendor: Mapping[str, object], paired_an8: str | None, it: Instance, *, ours: bool = False
+) -> str | None:
+    """Why this vendor is not one to make a JDE supplier for in ``it`` (None: it is one).
 
     ``paired_an8``: the JDE supplier the ledger pairs it with; ``ours``: that pair is this flow's own (a
     supplier made from this vendor whose AN8 is not on the vendor yet: still sent, so the AN8 is written)."""
-    itself = never_sent(vendor)
+    itself = never_sent(vendor, it)
     if itself is not None:
         return itself
     if paired_an8 and not ours:
@@ -117,9 +116,12 @@ def JdeSupplierRecord() -> type:
     return JdeSupplierRecord
 
 
-def map_vendor(vendor: Mapping[str, object], *, company: str) -> Mapped | Rejected:
-    """One vendor made in Procurify -> the ``ML_AddUpdateSupplier`` inputs of its new JDE supplier, or why
-    JDE cannot take it as it is (the caller has already decided it is to be sent: ``not_sent``)."""
+def map_vendor(
+    vendor: Mapping[str, object], *, company: str, addresses: LongAddressNumbers
+) -> Mapped | Rejected:
+    """One vendor made in Procurify -> the ``ML_AddUpdateSupplier`` inputs of its new JDE supplier (its long
+    address number one of ``addresses``), or why JDE cannot take it as it is (the caller has already
+    decided it is to be sent: ``not_sent``)."""
     vendor_id = str(vendor.get("id") or "").strip()
     who = label(vendor)
     if not vendor_id.isdigit():
@@ -142,7 +144,7 @@ def map_vendor(vendor: Mapping[str, object], *, company: str) -> Mapped | Reject
         ]
         field = "name" if not words(vendor.get("name")) else next(iter(too_long), "vendor")
         return Rejected.of(vendor_id, source_invalid(said, field=field))
-    alky = long_address_number(vendor_id)
+    alky = addresses.of_id(vendor_id)
     body: dict[str, object] = {"Long_Address_Number": alky, "Company": company}
     body.update({name: value for name, value in values.items() if value})
     return Mapped(

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from jde_procurify_parts import ACCOUNTS
 
-from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.sandbox import SANDBOX_DEFAULTS
 from connector_sandbox.jde_ais.vocabulary import CHART_OF_ACCOUNTS, COMPANIES
 from connector_sandbox.procurify import ProcurifySandboxSettings

@@ -15,27 +15,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from jde_procurify_parts import ACCOUNTS, FLOWS, ORPHANS_ASSET, OWN, AccountMap, AccountScope
 from jde_procurify_world import jde_procurify_world
 from mapping_rows import import_file, own_ledger
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_procurify import account_codes
 from connector_assets.integrations.jde_procurify.account_codes import (
-    ORPHANS_ASSET,
     ChartAccount,
     CodeDepartments,
     map_chart,
     orphan_codes,
     staged_chart,
-)
-from connector_assets.integrations.jde_procurify.account_map import (
-    ACCOUNTS,
-    AccountMap,
-    AccountScope,
-    account_code_dependency,
-    jde_account,
-    procurify_code,
 )
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.replay import replay_items
@@ -93,11 +84,12 @@ def test_table_keys_are_normalised(tmp_path: Path) -> None:
 
 
 def test_code_of_a_jde_account_is_the_tables_else_its_own_text_in_scope() -> None:
-    table = {"1.6110": "6100"}
-    assert procurify_code("1.6110", table, SCOPE) == "6100"
-    assert procurify_code(" m30.7110.01000 ", table, SCOPE) == "M30.7110.01000"
-    assert procurify_code("1.4110", table, SCOPE) is None  # a liability: out of scope, not mapped
-    assert procurify_code("1.6210", table, AccountScope.parse("none")) is None  # only mapped accounts
+    table = AccountMap({"1.6110": "6100"}, SCOPE)
+    assert table.code_for("1.6110") == "6100"
+    assert table.code_for(" m30.7110.01000 ") == "M30.7110.01000"
+    assert table.code_for("1.4110") is None  # a liability: out of scope, not mapped
+    only_mapped = AccountMap({"1.6110": "6100"}, AccountScope.parse("none"))
+    assert only_mapped.code_for("1.6210") is None  # only mapped accounts
 
 
 def test_scope_by_business_unit_and_single_objects() -> None:
@@ -128,28 +120,29 @@ def test_default_scope_is_refused_once_jde_is_a_real_instance(monkeypatch: pytes
 
 
 def test_dependency_key_names_the_account_code_record() -> None:
-    assert account_code_dependency(" m30.7110 ") == "jde_procurify:account_code:JDE:M30.7110"
+    assert OWN.account_code_dependency(" m30.7110 ") == "jde_procurify:account_code:JDE:M30.7110"
 
 
 # -- Procurify code -> JDE account ----------------------------------------------------------------------
 
 
 def test_jde_account_of_a_code() -> None:
-    table = {"1.6110": "6100", "1.4999": "4999"}
-    assert jde_account("6100", table, GL) == ("1.6110", None)
-    assert jde_account("M30.7110.01000", table, GL) == ("M30.7110.01000", None)
-    assert jde_account("4000-0-0-0", table, GL) == (None, "account code 4000-0-0-0 not found in F0901")
-    assert jde_account("1.6110", table, GL) == (None, "account code 1.6110 not found in F0901")  # 6100's
-    account, problem = jde_account("4999", table, GL)
+    table = AccountMap({"1.6110": "6100", "1.4999": "4999"}, AccountScope(()))
+    jde_account = table.jde_account
+    assert jde_account("6100", GL) == ("1.6110", None)
+    assert jde_account("M30.7110.01000", GL) == ("M30.7110.01000", None)
+    assert jde_account("4000-0-0-0", GL) == (None, "account code 4000-0-0-0 not found in F0901")
+    assert jde_account("1.6110", GL) == (None, "account code 1.6110 not found in F0901")  # 6100's
+    account, problem = jde_account("4999", GL)
     assert account is None
     assert problem == (
         "account code 4999 not found in F0901 (mapped to JDE account 1.4999 in ML_JDE_PROCURIFY_ACCOUNT_MAP)"
     )
-    assert jde_account("1.6000", table, GL) == (
+    assert jde_account("1.6000", GL) == (
         None,
         "account 1.6000 is not postable in F0901 (posting edit N: a non-posting summary account)",
     )
-    assert jde_account("1.6990", table, GL)[1] == (
+    assert jde_account("1.6990", GL)[1] == (
         "account 1.6990 is not postable in F0901 (posting edit I: inactive)"
     )
 
@@ -245,14 +238,14 @@ def test_sandbox_table_fits_both_sandboxes(tmp_path: Path) -> None:
         lines = world.jde_rows("F4311", LNTY="J")
         assert lines
         for line in lines:
-            assert procurify_code(line["ANI"], accounts) is not None, line["ANI"]
+            assert accounts.code_for(line["ANI"]) is not None, line["ANI"]
         with world.resources["procurify"].session() as session:  # the full bill carries its items
             bills = [session.get("bills", bill["uuid"]) for bill in world.in_procurify("bills").values()]
         items = [item for bill in bills for item in bill.get("items") or []]
         codes = {_item_code(item) for item in items} - {None}
         assert codes, "the Procurify sandbox's bills carry account codes"
         for code in codes:
-            assert jde_account(code, accounts, gl)[1] is None, code
+            assert accounts.jde_account(code, gl)[1] is None, code
 
 
 def _item_code(item: dict) -> str | None:
@@ -349,8 +342,8 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
         resources = lambda: {k: world.resources[k] for k in ("procurify", "staging")}  # noqa: E731
         items = world.ledger.open_items(integration="jde_procurify", flow="account_codes")
         [item] = [i for i in items if i.source_key == "1.6110"]
-        assert replay_items(world.ledger, [item], build_replays([account_codes.FLOW], resources)).already == [
-            item.id
-        ]  # as written: resolved, nothing sent
+        assert replay_items(
+            world.ledger, [item], build_replays([FLOWS["account_codes"]], resources)
+        ).already == [item.id]  # as written: resolved, nothing sent
         assert set(world.queue("account_codes")) == {"1.6499"}  # still not in F0901
         assert world.xrefs("account_code")["1.6110"] == reason.split("(id ")[1].split(")")[0]

@@ -16,19 +16,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from jde_procurify_parts import BILLS_FLOW, FLOWS, INTEGRATION, OWN, vendor_dependency
 from ledger_entries import held_on
 from procurify_bills import a_bill
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_procurify.bills import (
-    FLOW,
-    BillReader,
-    PostingRules,
-    map_bills,
-    vendor_dependency,
-)
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
+from connector_assets.integrations.jde_procurify.bills import BillReader, PostingRules
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.runtime.staging import StagingResource
 from connector_resources import held_parents, replay
@@ -67,7 +61,7 @@ class Reader(BillReader):
 
 def reader(ledger: Ledger, vendor: dict[str, Any]) -> BillReader:
     rules = PostingRules("voucher", "MLCONN", frozenset({2}), None, None)
-    return Reader(Vendors(v1=vendor), ledger, GL, {}, rules)
+    return Reader(OWN, BILLS_FLOW, Vendors(v1=vendor), ledger, GL, {}, rules)
 
 
 def test_a_bill_of_a_vendor_the_vendors_flow_never_sends_is_refused_not_held(ledger: Ledger):
@@ -144,13 +138,13 @@ def test_a_run_of_the_bills_flow_refuses_a_bill_held_on_a_vendor_never_sent(
     )
     context = SimpleNamespace(resources=resources, run=SimpleNamespace(run_id="run-1"))
     assert (
-        list(map_bills(context, "2026-11-24")) == []
+        list(BILLS_FLOW.map_records(context, "2026-11-24")) == []
     )  # another day, no bill staged: the holds are looked at
     _refused_for_its_vendor(ledger)
 
 
 def test_a_replay_refuses_a_bill_held_on_a_vendor_never_sent(ledger: Ledger, held: dict[str, Any]):
-    replays = build_replays([FLOW], lambda: {"procurify": Procurify()})
+    replays = build_replays([FLOWS["bills"]], lambda: {"procurify": Procurify()})
     listed = {
         parent.key: count
         for parent, count in held_parents.held_on_gone(
@@ -171,7 +165,7 @@ def test_while_procurify_cannot_be_reached_the_sweep_leaves_the_bills_held(
             raise ProcurifyUnavailableError("Procurify answered 503 after every retry")
             yield
 
-    replays = build_replays([FLOW], lambda: {"procurify": Down()})
+    replays = build_replays([FLOWS["bills"]], lambda: {"procurify": Down()})
     replay.release_synced(ledger, replays, integration=INTEGRATION)  # no failure: the next look decides
     assert {key: status for key, (status, _reason) in _statuses(ledger).items()} == {
         "bill-of-1": "held",

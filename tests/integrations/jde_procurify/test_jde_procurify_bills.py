@@ -14,28 +14,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+import jde_procurify_parts as parts
 import pytest
 import sqlalchemy as sa
 from dagster import AssetKey
 from jde_money import in_document_currency
+from jde_procurify_parts import BILLS_FLOW, BillInputs, vendor_dependency
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
 from ledger_entries import audit_ids
 from mapping_rows import own_ledger, save_rows
 from procurify_bills import UUID, a_bill
 
 from connector_assets.flows.core import Mapped, Rejected, validate
-from connector_assets.integrations.jde_procurify import account_map, bills
-from connector_assets.integrations.jde_procurify.bill_mappers import (
-    BillInputs,
-    batch_key,
-    map_bill,
-    uuid_hex,
-)
-from connector_assets.integrations.jde_procurify.bills import (
-    BILLS_FLOW,
-    vendor_dependency,
-)
-from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
+from connector_assets.integrations.jde_procurify.account_map import account_refusal
+from connector_assets.integrations.jde_procurify.bill_mappers import batch_key, map_bill, uuid_hex
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.target_base import BatchKey
 from connector_resources.ledger import Ledger
@@ -63,7 +55,7 @@ def account_of(code: str) -> tuple[str | None, str | None]:
     return account, None
 
 
-def inputs(bill: dict[str, Any], **changes: Any) -> BillInputs:
+def inputs(bill: dict[str, Any], **changes: Any) -> Any:
     values: dict[str, Any] = {
         "bill": bill,
         "an8": "1014",
@@ -200,14 +192,15 @@ def test_a_bill_on_one_jde_order_names_it_on_the_voucher_and_nowhere_else():
 
 
 def test_the_jde_order_of_a_linked_po_is_read_from_the_po_links_ledger(tmp_path):
-    from connector_assets.integrations.jde_procurify.po_links import LINK_ENTITY, jde_orders
+    from connector_assets.integrations.jde_procurify.own import LINK_ENTITY
+    from connector_assets.integrations.jde_procurify.po_links import jde_orders
 
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     for source, po in (("00001:4011:OP", "1200"), ("00001:4011:OP/1201", "1201"), ("00050:77:OP", "1300")):
         key = (INTEGRATION, LINK_ENTITY, "procurify", source, "procurify")
         ledger.claim_xref(*key, owner="test")
         ledger.record_target(*key, target_id=po, content_hash="linked")
-    found = jde_orders(ledger, [1200, 1201, 1300, 1999])
+    found = jde_orders(parts.OWN.links, ledger, [1200, 1201, 1300, 1999])
     assert found == {1200: "00001:4011:OP", 1201: "00001:4011:OP", 1300: "00050:77:OP", 1999: None}
 
 
@@ -263,19 +256,20 @@ def test_an_unknown_account_code_refuses_the_bill_naming_it():
     # as data: a row the account map lacks, named with its value, whatever the sentence says
     assert (record.refusal.sentence, record.refusal.group) == (
         record.reason,
-        f"mapping_missing · {account_map.ACCOUNTS.name}",
+        f"mapping_missing · {parts.ACCOUNTS.name}",
     )
     assert mapping_gaps(record.refusal.kind, record.refusal.params) == [
-        MappingGap("account code", "4000-0-0-0", account_map.ACCOUNTS.name)
+        MappingGap("account code", "4000-0-0-0", parts.ACCOUNTS.name)
     ]
 
 
 def test_the_account_maps_problems_are_a_missing_row_or_a_missing_jde_account():
-    table = account_map.AccountMap({"1.6110": "6100", "1.9999": "6900"}, account_map.AccountScope(()))
-    unmapped = account_map.account_refusal("4000-0-0-0", "account code 4000-0-0-0 not found in F0901", table)
-    assert unmapped.group == f"mapping_missing · {account_map.ACCOUNTS.name}"
+    table = parts.AccountMap({"1.6110": "6100", "1.9999": "6900"}, parts.AccountScope(()))
+    name = parts.ACCOUNTS.name
+    unmapped = account_refusal("4000-0-0-0", "account code 4000-0-0-0 not found in F0901", table, name)
+    assert unmapped.group == f"mapping_missing · {name}"
     assert unmapped.params["value"] == "4000-0-0-0"
-    gone = account_map.account_refusal("6900", "account code 6900 not found in F0901", table)
+    gone = account_refusal("6900", "account code 6900 not found in F0901", table, name)
     assert (gone.group, gone.params["value"]) == ("master_missing · JDE · account", "1.9999")
 
 
@@ -364,7 +358,7 @@ class Scenario:
         for _ in range(20):
             made = self.world.activity(new_bills=1)["bills"]["created"]
             bill = self.world.procurify_record("bills", made[0])["api"]
-            if not unpaired or paired_supplier(self.world.ledger, bill["vendor"]["id"]) is None:
+            if not unpaired or parts.PAIRING.paired_supplier(self.world.ledger, bill["vendor"]["id"]) is None:
                 self.world.bill_status(made[0], 2)
                 return self.world.procurify_record("bills", made[0])["api"]
         raise AssertionError("the sandbox made no bill of an unpaired vendor in 20 tries")
@@ -373,7 +367,7 @@ class Scenario:
         """The vendor paired with a JDE supplier as the ``vendors`` flow records it (tested there): the next
         supplier no vendor has, unless an earlier step paired this vendor already. The paired AN8."""
         ledger: Ledger = self.world.ledger
-        known = paired_supplier(ledger, vendor_id)
+        known = parts.PAIRING.paired_supplier(ledger, vendor_id)
         if known is not None:
             return int(known)
         an8 = self.free_supplier()
@@ -392,7 +386,7 @@ class Scenario:
         return self.world.batch_rows(table, bill_uuid)
 
     def replay(self) -> None:
-        self.world.replay_queued("bills", bills.FLOW)
+        self.world.replay_queued("bills", parts.FLOWS["bills"])
 
 
 world = mastered_world("jde_procurify_bills")
@@ -468,10 +462,8 @@ def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_f
     assert reason and "account code 4000-0-0-0 not found in F0901" in reason, world.queue("bills")
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
     # The fix: the map names the renamed code for the JDE account the old code had.
-    [account] = [k for k, v in account_map.ACCOUNTS.current().items() if v == code["code"]]
-    save_rows(
-        account_map.ACCOUNTS, {account: "4000-0-0-0"}, note="the code renamed", resources=world.resources
-    )
+    [account] = [k for k, v in parts.ACCOUNTS.current().items() if v == code["code"]]
+    save_rows(parts.ACCOUNTS, {account: "4000-0-0-0"}, note="the code renamed", resources=world.resources)
     scenario.replay()
     assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
     assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
@@ -481,7 +473,7 @@ def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_f
     # The sandbox and the staged map as the other tests expect them.
     with world.resources["procurify"].session() as session:
         session.update_account_code(code["id"], writable)
-    save_rows(account_map.ACCOUNTS, {account: code["code"]}, note="the code back", resources=world.resources)
+    save_rows(parts.ACCOUNTS, {account: code["code"]}, note="the code back", resources=world.resources)
     world.run_whole("jde_procurify/account_map")
 
 
@@ -511,7 +503,7 @@ def test_a_bill_of_an_unpaired_vendor_is_refused_or_held_then_posted_once_paired
         i.source_key: i for i in world.ledger.open_items(integration=INTEGRATION, flow="bills", status="held")
     }
     assert bill["uuid"] in held, world.queue("bills")
-    assert held[bill["uuid"]].depends_on == supplier_dependency(an8)
+    assert held[bill["uuid"]].depends_on == parts.PAIRING.supplier_dependency(an8)
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
     scenario.replay()  # not paired yet: still held, nothing sent
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
@@ -540,7 +532,7 @@ def test_a_bill_of_a_vendor_made_in_procurify_pulls_the_vendor_into_jde_and_is_p
     assert written["parents_pulled"] >= 1 and written["written_after_pull"] >= 1
     made = audit_ids(world.ledger, INTEGRATION, "vendors", "create")
     assert made.count(str(vendor_id)) == 1 and len(made) == len(set(made))
-    an8 = paired_supplier(world.ledger, vendor_id)
+    an8 = parts.PAIRING.paired_supplier(world.ledger, vendor_id)
     assert an8 is not None, "the vendors flow recorded the pair"
     pay_items = scenario.batch_rows("F0411Z1", bill)
     assert len(pay_items) == 1 and int(pay_items[0]["AN8"]) == int(an8)

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from jde_procurify_parts import ACCOUNTS, DEPARTMENTS, AccountMap, AccountScope, order_policy
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
-from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap, AccountScope
-from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, placement
+from connector_assets.integrations.jde_procurify.departments import placement
 from connector_assets.integrations.jde_procurify.order_mappers import line_account
-from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.sandbox import (
     SANDBOX_DEFAULTS,
     ProcurifyPeople,

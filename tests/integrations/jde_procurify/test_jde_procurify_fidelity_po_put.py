@@ -31,13 +31,12 @@ import pytest
 import requests
 from dagster import AssetKey
 from instances import instance_for_test
+from jde_procurify_parts import OWN, requisition_body, requisition_lines
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.assets import MAPPED_COLUMNS
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.jde_procurify.order_mappers import requisition_body, requisition_lines
 from connector_assets.integrations.jde_procurify.order_records import requisition_record
-from connector_assets.integrations.jde_procurify.po_links import linked_po
 from connector_assets.jde.order_status import OrderPolicy, order_source_key
 from connector_resources.procurify.po_revisions import full_revision
 from connector_sandbox.procurify.contract_models import PO_UPDATE_BODY
@@ -202,7 +201,7 @@ def _order(
     mapped = requisition_lines(header, lines, POLICY, {"M30.6110": places.code}, places.vendor)
     assert not mapped.problems, mapped.problems
     body = requisition_body(header, places.location, places.department, mapped.lines)
-    po = linked_po(world.ledger, key) if linked else None
+    po = OWN.links.linked_po(world.ledger, key) if linked else None
     return requisition_record(key, body, AN8, date.today().isoformat(), po, places.vendor_id)
 
 

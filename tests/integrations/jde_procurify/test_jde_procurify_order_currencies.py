@@ -4,13 +4,10 @@ naming the currency and counting money in its smallest unit (whole yen, fils).""
 
 from decimal import Decimal
 
+from jde_procurify_parts import requisition_lines
 from test_jde_procurify_purchase_orders import HEADER, POLICY, line
 
-from connector_assets.integrations.jde_procurify.order_mappers import (
-    line_amounts,
-    order_total,
-    requisition_lines,
-)
+from connector_assets.integrations.jde_procurify.order_mappers import line_amounts, order_total
 from connector_assets.jde.documents import priced_in_own_currency
 
 YEN_HEADER = {**HEADER, "CRRM": "F", "CRCD": "JPY"}

@@ -9,14 +9,9 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
+from jde_procurify_parts import OWN
 
-from connector_assets.integrations.jde_procurify import paid_voucher_bills
-from connector_assets.integrations.jde_procurify.paid_voucher_bills import (
-    POSTED_BILLS,
-    bills_by_marks,
-    remark_bill_id,
-)
+from connector_assets.integrations.jde_procurify.paid_voucher_bills import bills_by_marks, remark_bill_id
 from connector_assets.jde.posted_sources import by_marked
 
 UUID = "1bd9644a-df71-434e-bcad-b56363ab2211"
@@ -37,10 +32,9 @@ class Procurify:
         return iter(b for b in self.bills if filters["search"] in b["invoice_number"])
 
 
-@pytest.fixture(autouse=True)
-def _paired(monkeypatch):
-    pairs = {"31": "4343"}
-    monkeypatch.setattr(paid_voucher_bills, "paired_supplier", lambda _ledger, vendor: pairs.get(vendor))
+POSTED_BILLS = OWN.posted_bills
+# The pairs the ledger holds: Procurify vendor 31 is JDE supplier 4343.
+PAIRS: Any = SimpleNamespace(paired_supplier=lambda _ledger, vendor: {"31": "4343"}.get(vendor))
 
 
 def test_the_remark_names_the_bill_id():
@@ -56,12 +50,14 @@ def test_a_voucher_is_its_bill_only_with_the_bills_invoice_number_and_paired_sup
         typed: {**OURS, "DOC": 4713, "VINV": "INV-78"},  # our supplier, another invoice
     }
     procurify = Procurify([BILL, {**BILL, "id": 813, "uuid": "other"}])
-    assert bills_by_marks(None, procurify)(marks) == {key: UUID}
+    assert bills_by_marks(PAIRS, None, procurify)(marks) == {key: UUID}
 
 
 def test_a_voucher_without_a_bill_remark_reads_nothing_from_procurify():
     procurify = Procurify([BILL])
-    assert bills_by_marks(None, procurify)({("00001", 1, "PV"): {**OURS, "RMK": "keyed by hand"}}) == {}
+    assert (
+        bills_by_marks(PAIRS, None, procurify)({("00001", 1, "PV"): {**OURS, "RMK": "keyed by hand"}}) == {}
+    )
     assert procurify.searched == []
 
 

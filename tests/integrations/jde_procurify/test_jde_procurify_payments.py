@@ -19,17 +19,13 @@ from typing import Any
 import pytest
 from jde_money import in_document_currency, payment_of_open_amount
 from jde_money import paid as paid_in_jde
+from jde_procurify_parts import BILLS_FLOW, FLOWS, PAID_MARKS_FLOW, PAYMENTS_FLOW, bill_dependency
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
 from ledger_entries import audit_ids
 
 from connector_assets.flows.core import Mapped, Rejected, validate
-from connector_assets.integrations.jde_procurify import paid_marks, payments
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
-from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
-from connector_assets.integrations.jde_procurify.paid_marks import (
-    PAID_MARKS_FLOW,
-    map_mark,
-)
+from connector_assets.integrations.jde_procurify.paid_marks import map_mark
 from connector_assets.integrations.jde_procurify.payment_mappers import (
     SPLIT_WORDING,
     JournalAccounts,
@@ -37,10 +33,6 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
     journal_key,
     map_payment,
     split,
-)
-from connector_assets.integrations.jde_procurify.payments import (
-    PAYMENTS_FLOW,
-    bill_dependency,
 )
 from connector_assets.jde.paid_vouchers import PaidVoucher
 from connector_assets.jde.posted_documents import PostedDocument
@@ -323,7 +315,7 @@ def test_a_payment_of_a_bill_never_posted_pulls_the_bill_then_is_recorded_once(w
     # R04110ZA makes the voucher, the replay records the payment on it once.
     world.process_vouchers()
     voucher = desk.voucher(bill)
-    desk.replay("payments", payments.FLOW)
+    desk.replay("payments", FLOWS["payments"])
     [recorded] = world.jde_payments(reference)
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
     assert (recorded["kco"].strip(), int(recorded["doc"])) == (voucher["KCO"].strip(), int(voucher["DOC"]))
@@ -465,7 +457,7 @@ def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_others_a
         assert world.procurify_record("bills", stuck["uuid"])["api"]["status"] == 2
     finally:
         world.procurify_faults(fail_next=0, fail_next_path_prefix=None)
-    desk.replay("paid_marks", paid_marks.FLOW)
+    desk.replay("paid_marks", FLOWS["paid_marks"])
     assert world.queue("paid_marks").get(stuck["uuid"]) is None, world.queue("paid_marks")
     assert world.procurify_record("bills", stuck["uuid"])["api"]["status"] == 4
 

@@ -28,13 +28,13 @@ from typing import Any
 import pytest
 import requests
 from asset_runs import metadata_values
+from jde_procurify_parts import FLOWS
 from jde_procurify_world import BATCH_USER, INTEGRATION, JdeProcurifyWorld, jde_procurify_world
 from request_log import RequestLog, logged_simulators
 from sandbox_logins import answered
 
 from connector_assets.flows.replays import build_replays
 from connector_assets.flows.written_check import CHECK
-from connector_assets.integrations.jde_procurify import bills, payments
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
 from connector_assets.jde.targets import CREATE_JOURNALS, CREATE_VOUCHERS, RECORD_PAYMENT
 from connector_resources.jde.dates import DatePattern, julian_to_date
@@ -45,7 +45,7 @@ PAYMENTS = ("procurify/payments", "jde_procurify/payments_mapped", "jde_procurif
 POLICY = "ML_JDE_PROCURIFY_GL_DATE_POLICY"
 CLOSE = "ML_JDE_PROCURIFY_CLOSE_CALENDAR"
 SENT_DATES = DatePattern("MM/dd/yyyy")  # the date format of the JDE user the world logs in as (INTEGR8)
-REPLAYS = {"bills": bills.FLOW, "payments": payments.FLOW}
+REPLAYS = {"bills": FLOWS["bills"], "payments": FLOWS["payments"]}
 
 
 @pytest.fixture
@@ -221,7 +221,7 @@ def test_a_journal_entry_of_the_closed_month_is_held_then_posted_once_the_policy
     monkeypatch.setenv(POLICY, "first_open_day")
     resources = lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}  # noqa: E731
     release_synced(
-        world.ledger, build_replays([bills.FLOW], resources), integration=INTEGRATION, flow="bills"
+        world.ledger, build_replays([FLOWS["bills"]], resources), integration=INTEGRATION, flow="bills"
     )
     released = item(world, "bills", bill["uuid"])
     assert released.status != "held" and f"{POLICY} is now first_open_day" in released.reason

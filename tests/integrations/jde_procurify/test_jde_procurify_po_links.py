@@ -15,18 +15,12 @@ from typing import Any
 
 import pytest
 import requests
+from jde_procurify_parts import FLOWS, INTEGRATION, OWN, PO_LINKS_FLOW
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.flows.replays import Replays, build_replays
-from connector_assets.integrations.jde_procurify import po_links
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.integrations.jde_procurify.po_links import (
-    PO_LINKS_FLOW,
-    link_record,
-    linked_po,
-    po_num_text,
-)
+from connector_assets.integrations.jde_procurify.po_links import link_record, po_num_text
 from connector_resources.replay import replay_items
 
 PO_PUT = "PUT /api/v3/purchase-orders/{id:int}/"
@@ -180,7 +174,7 @@ def test_a_purchased_requisition_s_po_is_linked_and_numbered_once_and_others_are
 
     assert _po(world, number)["PO_Num"] == "4011 OP 00001"
     assert world.xrefs("po_link") == {"00001:4011:OP": str(number)}
-    assert linked_po(world.ledger, "00001:4011:OP") == str(number)
+    assert OWN.links.linked_po(world.ledger, "00001:4011:OP") == str(number)
     assert _puts(world) == puts + 1
     seen = _observed(result)
     assert seen["to_link"] == 1 and seen["not_from_jde"] >= len(before) >= 1, seen
@@ -208,7 +202,7 @@ def test_a_po_num_another_po_already_carries_is_queued_naming_it_and_linked_once
     assert list(queued) == ["00001:4012:OP"]
     assert f"already used by Procurify PO {other}" in queued["00001:4012:OP"]
     assert "did not come from this JDE order" in queued["00001:4012:OP"]
-    assert linked_po(world.ledger, "00001:4012:OP") is None
+    assert OWN.links.linked_po(world.ledger, "00001:4012:OP") is None
 
     # The buyer corrects the other PO; the next run links ours, once, and resolves the queue item.
     with world.resources["procurify"].session() as session:
@@ -226,7 +220,7 @@ def test_a_requisition_purchased_as_one_po_per_vendor_links_both_and_confirms_th
 
     assert _po(world, first)["PO_Num"] == _po(world, second)["PO_Num"] == "4013 OP 00001"
     assert world.xrefs("po_link") == {"00001:4013:OP": str(first), f"00001:4013:OP/{second}": str(second)}
-    assert linked_po(world.ledger, "00001:4013:OP") == str(first)
+    assert OWN.links.linked_po(world.ledger, "00001:4013:OP") == str(first)
     assert world.queue("po_links") == {}
     reasons = [e.reason for e in world.ledger.history(f"00001:4013:OP/{second}")]
     assert any("duplicate confirmed" in (r or "") for r in reasons), reasons
@@ -253,7 +247,7 @@ def test_a_closed_po_is_queued_with_its_state_and_a_po_already_numbered_is_adopt
 def replays(world) -> Replays:
     """``ml-connector replay``'s handler of the flow on the world's Procurify and staging."""
     return build_replays(
-        [po_links.FLOW], lambda: {name: world.resources[name] for name in ("procurify", "staging")}
+        [FLOWS["po_links"]], lambda: {name: world.resources[name] for name in ("procurify", "staging")}
     )
 
 

@@ -50,6 +50,7 @@ import requests
 from asset_runs import step_failures
 from flow_proofs import two_runs_write_once
 from instances import instance_for_test
+from jde_procurify_parts import ACCOUNTS, FLOWS
 from jde_procurify_proofs import (
     ACCOUNT_SCOPE,
     BILLS,
@@ -79,8 +80,6 @@ from procore_jde_proofs import SILENCED
 from roots import ROOT
 
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_procurify import purchase_orders
-from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_resources.procurify import forget_shared_tokens
 
 pytestmark = [pytest.mark.timeout(900), *SILENCED]  # races, kill -9 and reruns: load 15 too
@@ -331,7 +330,8 @@ def test_two_runs_writing_one_day_to_procurify_on_one_postgresql_ledger_post_eac
     monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
     with jde_procurify_world(tmp_path, db=pg_schema_url) as world:
         replays = build_replays(
-            [purchase_orders.FLOW], lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}
+            [FLOWS["purchase_orders"]],
+            lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")},
         )
         world.run_whole(*MASTER)
         world.run_whole(*CODES)

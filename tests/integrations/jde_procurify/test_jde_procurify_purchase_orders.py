@@ -17,32 +17,32 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from jde_procurify_parts import (
+    ACCOUNTS,
+    DEPARTMENTS,
+    FLOWS,
+    INTEGRATION,
+    OWN,
+    PAIRING,
+    PURCHASE_ORDERS_FLOW,
+    lines_refusal,
+    order_policy,
+    requisition_body,
+    requisition_lines,
+)
 from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
 from ledger_entries import audit_ids
 from mapping_rows import own_ledger
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_procurify import account_map, po_links, purchase_orders, vendor_pairs
-from connector_assets.integrations.jde_procurify.departments import (
-    DEPARTMENTS,
-    Placement,
-    ProcurifyDepartments,
-    placement,
-)
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
+from connector_assets.integrations.jde_procurify.departments import Placement, ProcurifyDepartments, placement
 from connector_assets.integrations.jde_procurify.order_mappers import (
     line_amounts,
     line_name,
     order_description,
-    requisition_body,
-    requisition_lines,
 )
-from connector_assets.integrations.jde_procurify.order_records import lines_refusal
-from connector_assets.integrations.jde_procurify.purchase_orders import (
-    order_policy,
-    remap_purchase_orders,
-)
+from connector_assets.integrations.jde_procurify.vendor_pairs import an8_key
 from connector_assets.jde.order_status import (
     OrderPolicy,
     all_done,
@@ -179,9 +179,10 @@ def test_the_department_table_places_a_business_unit_and_procurify_s_departments
             {"name": "Finance", "branch": {"name": "Seattle Branch"}, "active": False},
         ]
     )
-    assert known.problem(Placement("Seattle Branch", "Operations"), "M30") is None
-    assert "inactive" in (known.problem(Placement("Seattle Branch", "Finance"), "M30") or "")
-    assert "no location named 'Atlantis'" in (known.problem(Placement("Atlantis", "Operations"), "M30") or "")
+    assert known.problem(Placement("Seattle Branch", "Operations"), "M30", DEPARTMENTS) is None
+    assert "inactive" in (known.problem(Placement("Seattle Branch", "Finance"), "M30", DEPARTMENTS) or "")
+    atlantis = known.problem(Placement("Atlantis", "Operations"), "M30", DEPARTMENTS)
+    assert "no location named 'Atlantis'" in (atlantis or "")
 
 
 def test_a_malformed_department_row_is_refused_naming_the_line(tmp_path, monkeypatch: pytest.MonkeyPatch):
@@ -239,7 +240,9 @@ def _mapped_now(world: JdeProcurifyWorld, key: str) -> Mapped | Rejected:
     given = {k: v for k, v in world.resources.items() if k != "ledger"}
     resources = SimpleNamespace(**given, ledger=SimpleNamespace(get=lambda: world.ledger))
     found = [
-        r for r in remap_purchase_orders(SimpleNamespace(resources=resources), [key]) if r.source_key == key
+        r
+        for r in PURCHASE_ORDERS_FLOW.remap(SimpleNamespace(resources=resources), [key])
+        if r.source_key == key
     ]
     assert len(found) == 1, found
     return found[0]
@@ -255,7 +258,7 @@ def _replay(world: JdeProcurifyWorld, keys: set[str]) -> None:
     """``ml-connector replay`` of the story's queued orders (other orders the day's activity changed are
     left alone: some are refused for reasons of their own, e.g. a vendor name two vendors share)."""
     replays = build_replays(
-        [purchase_orders.FLOW], lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}
+        [FLOWS["purchase_orders"]], lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}
     )
     items = [
         i
@@ -272,7 +275,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     patch.setenv("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", EXPENSE_SCOPE)
     folder = tmp_path_factory.mktemp("purchase_orders")
     # The operator's account table before the fix: the sandbox table without inventory (BU.1410) rows.
-    sandbox = account_map.ACCOUNTS.path()
+    sandbox = ACCOUNTS.path()
     table = folder / "accounts_without_inventory.csv"
     kept = [row for row in sandbox.read_text(encoding="utf-8").splitlines() if ".1410," not in row]
     table.write_text("\n".join(kept) + "\n", encoding="utf-8")
@@ -330,7 +333,7 @@ def test_new_orders_pull_their_never_synced_supplier_and_an_account_without_a_co
             assert not _requisitions(world, key)
         else:
             assert key not in queue and len(_requisitions(world, key)) == 1, key
-            assert vendor_pairs.paired_vendor(world.ledger, vendor_pairs.an8_key(header["AN8"]))
+            assert PAIRING.paired_vendor(world.ledger, an8_key(header["AN8"]))
     held = world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders", status="held")
     assert not [i for i in held if i.depends_on and ":supplier:JDE:" in i.depends_on], "none waits on one"
 
@@ -374,7 +377,7 @@ def test_an_order_whose_vendor_read_keeps_timing_out_is_queued_naming_it_then_ma
     """The per-order read of the paired vendor failing after the retries queues that order."""
     world = story.world
     key = sorted(set(story.orders) - story.stocked)[0]
-    vendor_id = vendor_pairs.paired_vendor(world.ledger, vendor_pairs.an8_key(story.orders[key]["AN8"]))
+    vendor_id = PAIRING.paired_vendor(world.ledger, an8_key(story.orders[key]["AN8"]))
     assert vendor_id, "the supplier was paired by the tests before"
     try:
         world.procurify_faults(
@@ -408,7 +411,7 @@ def test_a_changed_order_revises_its_linked_po_and_queues_what_the_api_cannot_do
     uuid = world.xrefs("purchase_order")[key]
     world.purchase(uuid)  # Procurify's approver and buyer
     world.run(*LINKS)
-    po_number = po_links.linked_po(world.ledger, key)
+    po_number = OWN.links.linked_po(world.ledger, key)
     assert po_number, world.queue("po_links")
     po = world.procurify_record("purchase_orders", po_number)["api"]
     first = min(po["order_items"], key=lambda i: int(i["PO_line_num"]))

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 from asset_runs import metadata_values
+from jde_procurify_parts import RECONCILIATION
 from jde_procurify_world import JdeProcurifyWorld, mastered_world
-
-from connector_assets.integrations.jde_procurify.reconcile.assets import RECONCILIATION
 
 BILLS = ("procurify/bills", "jde_procurify/bills_mapped", "jde_procurify/bills_written")
 RECONCILE = ("procurify/bills", RECONCILIATION)

@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 import requests
 from asset_runs import metadata_values
+from built_parts import built
 from dagster import AssetKey
+from jde_procurify_parts import ACCOUNTS, INSTANCE, OWN, RECONCILIATION, AccountMap, order_policy
 from jde_procurify_world import (
     BATCH_USER,
     ORDER_SOURCES,
@@ -32,17 +34,10 @@ from jde_procurify_world import (
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.reconciliation import Report
-from connector_assets.integrations.jde_procurify import po_links
 from connector_assets.integrations.jde_procurify.account_codes import orphan_codes, staged_chart
-from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
 from connector_assets.integrations.jde_procurify.payment_mappers import payment_key
-from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.reconcile.account_codes import compare_account_codes
-from connector_assets.integrations.jde_procurify.reconcile.assets import (
-    RECONCILIATION,
-    reconciliation_schedules,
-)
 from connector_assets.integrations.jde_procurify.reconcile.bills import (
     BillContext,
     BillRows,
@@ -423,7 +418,7 @@ def test_a_paid_bill_whose_payment_waits_for_jdes_batch_processor_is_an_expected
         integration="jde_procurify", flow="payments", entity="payment", source_key=payment_key(PAYMENT, UUID),
         payload={}, reason=waits.reason, status="held", depends_on=waits.depends_on, refusal=waits.refusal,
     )  # fmt: skip
-    queues = expectations(ledger)
+    queues = expectations("jde_procurify", ledger)
     r, rows = report(), BillRows()
     paid = bill(status="Paid", paid=True)
     compare_bill(r, rows, paid, batch(), context(payments=queues["settled"]))
@@ -503,10 +498,16 @@ def vendor(**changes: Any) -> dict[str, Any]:
 
 def test_a_pair_in_balance_and_each_field_that_differs_named_with_both_values():
     r = report()
-    compare_pair(r, "12", "4343", vendor(), supplier(), "")
+    compare_pair(r, "12", "4343", vendor(), supplier(), "", INSTANCE)
     assert r.differences == [] and r.counts["vendors_in_balance"] == 1  # state compared in any case
     compare_pair(
-        r, "12", "4343", vendor(name="Granite Supply Renamed", active=False, city="Salem"), supplier(), ""
+        r,
+        "12",
+        "4343",
+        vendor(name="Granite Supply Renamed", active=False, city="Salem"),
+        supplier(),
+        "",
+        INSTANCE,
     )
     jde, procurify = "JDE supplier 4343 (Granite Supply)", "Procurify vendor 12 (Granite Supply Renamed)"
     assert rows_of(r) == [
@@ -520,9 +521,9 @@ def test_a_pair_in_balance_and_each_field_that_differs_named_with_both_values():
 def test_a_supplier_on_hold_whose_vendor_is_active_and_pairs_with_a_side_gone():
     r = report()
     held = SupplierDocument(4343, {"AN8": 4343, "HDPY": "Y"}, {"ALPH": "Granite Supply", "AT1": "V"}, None)
-    compare_pair(r, "12", "4343", vendor(), held, "")
-    compare_pair(r, "13", "4344", None, supplier(4344, "Gone Vendor Co"), "")
-    compare_pair(r, "14", "4345", vendor(id=14), None, "")
+    compare_pair(r, "12", "4343", vendor(), held, "", INSTANCE)
+    compare_pair(r, "13", "4344", None, supplier(4344, "Gone Vendor Co"), "", INSTANCE)
+    compare_pair(r, "14", "4345", vendor(id=14), None, "", INSTANCE)
     assert [(d.kind, d.values) for d in r.differences] == [
         ("vendor status", ("inactive (F0401 HDPY holds its payments)", "active")),
         ("vendor missing in Procurify", ("4344", "-")),
@@ -533,7 +534,14 @@ def test_a_supplier_on_hold_whose_vendor_is_active_and_pairs_with_a_side_gone():
 def test_a_pair_whose_write_the_suppliers_or_vendors_flow_queued_is_an_expected_gap():
     r = report()
     compare_pair(
-        r, "12", "4343", vendor(name="Renamed"), supplier(), "", (Queue(**{"4343": "refused"}), Queue())
+        r,
+        "12",
+        "4343",
+        vendor(name="Renamed"),
+        supplier(),
+        "",
+        INSTANCE,
+        (Queue(**{"4343": "refused"}), Queue()),
     )
     compare_pair(
         r,
@@ -542,6 +550,7 @@ def test_a_pair_whose_write_the_suppliers_or_vendors_flow_queued_is_an_expected_
         vendor(external_id=None),
         supplier(),
         "",
+        INSTANCE,
         (Queue(), Queue(**{"12": "AN8 not written"})),
     )
     assert r.differences == []
@@ -557,11 +566,13 @@ def test_one_sided_suppliers_and_vendors_are_named_unless_queued_or_not_for_the_
     compare_unpaired_supplier(r, "4344", supplier(4344), Queue(**{"4344": "no e-mail in F01151"}))
     inactive = SupplierDocument(4345, {"AN8": 4345, "HOLD": "H1"}, {"ALPH": "Held", "AT1": "V"}, None)
     compare_unpaired_supplier(r, "4345", inactive, Queue())
-    compare_unpaired_vendor(r, "100", vendor(id=100, name="Made Here", external_id=None), Queue())
-    compare_unpaired_vendor(r, "101", vendor(id=101, external_id="JDE-V-10003"), Queue())
-    compare_unpaired_vendor(r, "102", vendor(id=102, external_id="4399"), Queue())
-    compare_unpaired_vendor(r, "103", vendor(id=103, external_id=None), Queue(**{"103": "name too long"}))
-    compare_unpaired_vendor(r, "104", vendor(id=104, external_id="4343"), Queue(), supplier())
+    compare_unpaired_vendor(r, "100", vendor(id=100, name="Made Here", external_id=None), Queue(), INSTANCE)
+    compare_unpaired_vendor(r, "101", vendor(id=101, external_id="JDE-V-10003"), Queue(), INSTANCE)
+    compare_unpaired_vendor(r, "102", vendor(id=102, external_id="4399"), Queue(), INSTANCE)
+    compare_unpaired_vendor(
+        r, "103", vendor(id=103, external_id=None), Queue(**{"103": "name too long"}), INSTANCE
+    )
+    compare_unpaired_vendor(r, "104", vendor(id=104, external_id="4343"), Queue(), INSTANCE, supplier())
     assert [(d.kind, d.record, d.counterpart) for d in r.differences] == [
         ("supplier missing in Procurify", "JDE supplier 4343 (Granite Supply)", ""),
         ("vendor only in Procurify", "-", "Procurify vendor 100 (Made Here)"),
@@ -634,7 +645,9 @@ def test_the_project_s_definitions_hold_the_reconciliation_its_job_and_schedule(
 
 def test_the_schedule_closes_yesterday_at_the_reconcile_cron(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ML_JDE_PROCURIFY_RECONCILE_CRON", "15 7 * * *")
-    (schedule,) = reconciliation_schedules()
+    (schedule,) = [
+        s for s in built("jde_procurify").schedules if s.name == "jde_procurify_reconcile_schedule"
+    ]
     assert schedule.cron_schedule == "15 7 * * *" and schedule.job_name == "jde_procurify_reconcile"
 
 
@@ -754,7 +767,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
             for key in orders[:6]:  # Procurify's approver and buyer purchase them; the flow links the POs
                 world.purchase(sent[key])
             world.run(*LINKS)
-            pos = [int(po_links.linked_po(world.ledger, key) or 0) for key in orders[:6]]
+            pos = [int(OWN.links.linked_po(world.ledger, key) or 0) for key in orders[:6]]
             assert all(pos), world.queue("po_links")
             story.billed = [(key, bill_po(world, po)) for key, po in zip(orders[:2], pos[:2], strict=True)]
             story.to_cancel, story.to_reprice = (orders[2], pos[2]), (orders[3], pos[3])

@@ -19,17 +19,12 @@ import pytest
 import sqlalchemy as sa
 from asset_runs import busy_day, metadata_values, run_named
 from instances import instance_for_test
+from jde_procurify_parts import FLOWS, INSTANCE, OWN, PAIRING, SUPPLIERS_FLOW, map_supplier, supplier_assets
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_procurify import suppliers, vendor_pairs
-from connector_assets.integrations.jde_procurify.supplier_mappers import SupplierDocument, map_supplier
-from connector_assets.integrations.jde_procurify.suppliers import (
-    SUPPLIERS_FLOW,
-    fallback_email,
-    supplier_assets,
-)
+from connector_assets.integrations.jde_procurify.supplier_mappers import SupplierDocument
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.supplier_details import SupplierDetails
@@ -151,6 +146,9 @@ def test_a_malformed_email_or_a_missing_name_is_refused_naming_the_record_and_th
 
 
 def test_the_fallback_email_setting_takes_one_address(monkeypatch):
+    def fallback_email() -> str:
+        return INSTANCE.setting("vendor_fallback_email")
+
     monkeypatch.setenv(FALLBACK, "")
     assert fallback_email() == ""
     monkeypatch.setenv(FALLBACK, " ap@acme.example ")
@@ -173,22 +171,23 @@ def test_both_directions_name_one_pair_whichever_flow_made_it(tmp_path):
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     try:
         ledger.claim_xref("jde_procurify", "supplier", "JDE", "77", "procurify", owner="run")  # no target yet
-        assert vendor_pairs.paired_vendor(ledger, "77") is None
+        assert PAIRING.paired_vendor(ledger, "77") is None
         _pair(ledger, "supplier", "JDE", "4343", "procurify", "2041")  # made by ``suppliers``
         _pair(ledger, "vendor", "procurify", "3100", "JDE", "5151")  # made by ``vendors``
-        assert vendor_pairs.paired_vendor(ledger, "004343") == "2041"
-        assert vendor_pairs.paired_supplier(ledger, "2041") == "4343"
-        assert vendor_pairs.paired_vendor(ledger, 5151) == "3100"
-        assert vendor_pairs.paired_supplier(ledger, "3100") == "5151"
-        assert vendor_pairs.paired_supplier(ledger, "9999") is None
+        assert PAIRING.paired_vendor(ledger, "004343") == "2041"
+        assert PAIRING.paired_supplier(ledger, "2041") == "4343"
+        assert PAIRING.paired_vendor(ledger, 5151) == "3100"
+        assert PAIRING.paired_supplier(ledger, "3100") == "5151"
+        assert PAIRING.paired_supplier(ledger, "9999") is None
     finally:
         ledger.dispose()
-    assert vendor_pairs.supplier_dependency("004343") == SUPPLIERS_FLOW.dependency_key("4343")
-    assert vendor_pairs.vendor_dependency(3100) == "jde_procurify:vendor:procurify:3100"
-    assert vendor_pairs.vendor_of_long_address(vendor_pairs.long_address_number("2041")) == "2041"
-    assert vendor_pairs.vendor_of_long_address("V00001014") is None
+    assert PAIRING.supplier_dependency("004343") == SUPPLIERS_FLOW.dependency_key("4343")
+    assert PAIRING.vendor_dependency(3100) == "jde_procurify:vendor:procurify:3100"
+    addresses = OWN.long_addresses()
+    assert addresses.id_of(addresses.of_id("2041")) == "2041"
+    assert addresses.id_of("V00001014") is None
     with pytest.raises(ValueError, match="AN8 holds digits only"):
-        vendor_pairs.supplier_dependency("JDE-V-1")
+        PAIRING.supplier_dependency("JDE-V-1")
 
 
 # -- end to end ----------------------------------------------------------------------------------------------
@@ -275,7 +274,7 @@ class World(JdeProcurifyWorld):
     def replay(self, item: QueueItem) -> Any:
         """``ml-connector replay`` of ``item`` with this world's resources."""
         resources = lambda: {k: self.resources[k] for k in ("jde", "procurify", "staging")}  # noqa: E731
-        return replay_items(self.ledger, [item], build_replays([suppliers.FLOW], resources))
+        return replay_items(self.ledger, [item], build_replays([FLOWS["suppliers"]], resources))
 
 
 @pytest.fixture
@@ -440,12 +439,12 @@ def test_a_supplier_made_from_a_procurify_vendor_waits_for_its_pair_then_is_adop
         made = session.create_vendor({"name": world.name(an8), "email": ["buyer-typed@vendor.example"]})
     vendor_id = str(made["id"])
     # The ``vendors`` flow's write: JDE gets the supplier with ALKY PFY<vendor id> ...
-    world.touch("F0101", an8, world.quiet_day, ALKY=vendor_pairs.long_address_number(vendor_id))
+    world.touch("F0101", an8, world.quiet_day, ALKY=OWN.long_addresses().of_id(vendor_id))
     count = world.vendor_count()
 
     world.written(*SOURCES, *FLOW, day=world.quiet_day)  # ... but the pair is not on record yet
     [item] = world.ledger.open_items(integration="jde_procurify", flow="suppliers")
-    assert item.status == "held" and item.depends_on == vendor_pairs.vendor_dependency(vendor_id)
+    assert item.status == "held" and item.depends_on == PAIRING.vendor_dependency(vendor_id)
     assert world.vendor_count() == count
     assert world.replay(item).held == [item.id]  # a replay meanwhile keeps it waiting, sends nothing
     assert world.vendor_count() == count
@@ -458,7 +457,7 @@ def test_a_supplier_made_from_a_procurify_vendor_waits_for_its_pair_then_is_adop
     assert world.vendor_count() == count
     vendor = world.vendor(vendor_id)
     assert vendor["dateModified"] == stamp and vendor["email"] == ["buyer-typed@vendor.example"]  # no echo
-    assert vendor_pairs.paired_supplier(world.ledger, vendor_id) == str(an8)
+    assert PAIRING.paired_supplier(world.ledger, vendor_id) == str(an8)
 
 
 def test_with_f0116_refused_the_addresses_setting_off_sends_vendors_without_an_address(world, monkeypatch):

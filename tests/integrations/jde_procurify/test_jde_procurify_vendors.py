@@ -18,6 +18,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +26,23 @@ import pytest
 import requests
 from asset_runs import metadata_values, named, run_named
 from dagster import DagsterEventType, ExecuteInProcessResult, instance_for_test, materialize
+from jde_procurify_parts import FLOWS, INSTANCE, INTEGRATION, OWN, PAIRING, VENDORS_FLOW, vendor_assets
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 from kill9 import kill_mid_write
 from ledger_entries import held_on
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_procurify import vendor_pairs, vendors
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.integrations.jde_procurify.vendor_mappers import (
-    fingerprint,
-    map_vendor,
-    not_sent,
-)
-from connector_assets.integrations.jde_procurify.vendors import (
-    EXTERNAL_ID_PENDING,
-    VENDORS_FLOW,
-    vendor_assets,
-)
+from connector_assets.integrations.jde_procurify import vendor_mappers
+from connector_assets.integrations.jde_procurify.vendor_mappers import fingerprint
+from connector_assets.integrations.jde_procurify.vendors import EXTERNAL_ID_PENDING
 from connector_assets.jde.targets import ADD_UPDATE_SUPPLIER
 from connector_resources.replay import replay_items
 
 FLOW_ASSETS = ("jde_procurify/vendors_mapped", "jde_procurify/vendors_written")
+# The mappers as the default instance's vendors flow calls them.
+map_vendor = partial(vendor_mappers.map_vendor, addresses=OWN.long_addresses())
+not_sent = partial(vendor_mappers.not_sent, it=INSTANCE)
 VENDOR_LIST = "GET /api/v3/vendors/"
 LONG_NAME = "Northwest Industrial Fastener & Rigging Supply Cooperative"  # 58 characters
 
@@ -227,8 +223,8 @@ def test_created_once_then_skipped_with_the_an8_written_back_and_no_change_polls
     after = _vendor_now(world, vendor["id"])
     assert after["external_id"] == an8
     assert after["dateModified"] == stamp  # frozen: the write-back did not move it
-    assert vendor_pairs.paired_supplier(world.ledger, vendor["id"]) == an8
-    assert vendor_pairs.paired_vendor(world.ledger, an8) == str(vendor["id"])
+    assert PAIRING.paired_supplier(world.ledger, vendor["id"]) == an8
+    assert PAIRING.paired_vendor(world.ledger, an8) == str(vendor["id"])
     assert all(x.content_hash != EXTERNAL_ID_PENDING for x in _vendor_xrefs(world))
 
     # The next poll sees the written-back external_ids (content changed, dateModified not) and sends nothing.
@@ -299,7 +295,7 @@ def test_a_supplier_a_crashed_attempt_left_in_jde_is_adopted_and_what_waited_for
     with world.resources["jde"].session() as session:
         an8 = str(session.orchestrate(ADD_UPDATE_SUPPLIER, record.body).outputs["Address_Number"])
     # A bill of this vendor's supplier waits for it (held on the supplier's dependency key).
-    supplier, waits = vendor_pairs.supplier_dependency(an8), f"waits for JDE supplier {an8}"
+    supplier, waits = PAIRING.supplier_dependency(an8), f"waits for JDE supplier {an8}"
     held_on(world.ledger, (INTEGRATION, "bills", "bill"), "bill-held-on-supplier", supplier, waits)
 
     metadata, _ = _run(world)
@@ -323,7 +319,7 @@ def test_a_failed_external_id_write_back_keeps_the_pair_and_a_replay_writes_it_o
     assert metadata["jde_procurify/vendors_written"]["fail"] == 1
     an8 = world.xrefs("vendor")[key]
     assert an8  # JDE answered: the pair is in the ledger at once, for every other flow
-    assert vendor_pairs.paired_vendor(world.ledger, an8) == key
+    assert PAIRING.paired_vendor(world.ledger, an8) == key
     reason = world.queue("vendors")[key]
     assert f"JDE supplier {an8} was made from Procurify vendor {key} (the pair is in the ledger)" in reason
     assert f"writing {an8} as the vendor's external_id failed" in reason and "(HTTP 500)" in reason
@@ -337,7 +333,9 @@ def test_a_failed_external_id_write_back_keeps_the_pair_and_a_replay_writes_it_o
     [item] = [
         i for i in world.ledger.open_items(integration=INTEGRATION, flow="vendors") if i.source_key == key
     ]
-    assert replay_items(world.ledger, [item], build_replays([vendors.FLOW], resources)).replayed == [item.id]
+    assert replay_items(world.ledger, [item], build_replays([FLOWS["vendors"]], resources)).replayed == [
+        item.id
+    ]
     assert _vendor_now(world, vendor["id"])["external_id"] == an8
     assert _suppliers_from_procurify(world)[f"PFY{key}"] == [int(an8)]
     assert key not in world.queue("vendors")

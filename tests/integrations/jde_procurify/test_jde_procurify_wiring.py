@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from built_parts import built
 from click.testing import CliRunner
 from dagster import AssetKey, DagsterInstance, DailyPartitionsDefinition, RunRequest
 from instances import instance_for_test
+from jde_procurify_parts import PARTS
 from sandbox_logins import jde_settings_env
 from schedule_ticks import mark_closed, tick
 
@@ -21,8 +23,6 @@ from connector_assets.deployment import Deployment, known_names
 from connector_assets.flows.access import flow_access
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.jobs import mapped_asset
-from connector_assets.integrations.jde_procurify import wiring as declaration
-from connector_assets.integrations.jde_procurify.jobs import JOBS
 from connector_cli.main import cli
 from connector_resources import settings
 from connector_resources.procurify import forget_shared_tokens
@@ -47,7 +47,7 @@ LOGIN = {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-procurif
 
 
 def _flows() -> dict[str, Flow]:
-    return {flow.name: flow for flow in declaration.FLOWS}
+    return {flow.name: flow for flow in PARTS.flows}
 
 
 def _job_keys(job_name: str) -> set[str]:
@@ -56,8 +56,8 @@ def _job_keys(job_name: str) -> set[str]:
 
 def test_every_flow_of_the_design_is_in_the_definitions():
     assert "jde_procurify" in known_names()
-    assert {flow.name: flow.cron_setting for flow in declaration.FLOWS} == DESIGN
-    assert [flow.name for flow in declaration.FLOWS] == list(DESIGN)  # in the order records move
+    assert {flow.name: flow.cron_setting for flow in PARTS.flows} == DESIGN
+    assert [flow.name for flow in PARTS.flows] == list(DESIGN)  # in the order records move
     graph = defs.resolve_asset_graph()
     for name, flow in _flows().items():
         assert flow.spec.integration == "jde_procurify" and flow.spec.flow == f"jde_procurify_{name}"
@@ -93,10 +93,8 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(monkeypatch):
         assert schedule.job_name == f"jde_procurify_{name}"
         assert schedule.cron_schedule == settings.value(setting), name
     # The cron is read from the setting: another value makes another schedule.
-    flows = _flows()
     monkeypatch.setenv("ML_JDE_PROCURIFY_BILLS_CRON", "5 */3 * * *")
-    built = JOBS.build([flows["bills"], flows["account_codes"]], declaration.jde_procurify_mapping_tables)
-    by_name = {s.name: s.cron_schedule for s in built.schedules}
+    by_name = {s.name: s.cron_schedule for s in built("jde_procurify").schedules}
     assert by_name["jde_procurify_bills_schedule"] == "5 */3 * * *"
     assert by_name["jde_procurify_account_codes_schedule"] == settings.value(DESIGN["account_codes"])
 
@@ -142,7 +140,7 @@ def test_every_flow_can_be_replayed():
     for name in DESIGN:
         assert _flows()[name].replay is not None, f"{name}: its module states no replay"
         assert replays.handler_for("jde_procurify", name) is not None, name
-    assert sorted(replays.flows()["jde_procurify"]) == sorted(flow.name for flow in declaration.FLOWS)
+    assert sorted(replays.flows()["jde_procurify"]) == sorted(flow.name for flow in PARTS.flows)
 
 
 # -- ml-connector ping --------------------------------------------------------------------------------

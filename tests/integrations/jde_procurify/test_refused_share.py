@@ -25,15 +25,13 @@ import pytest
 from asset_runs import step_failures
 from dagster import AssetCheckSeverity
 from instances import instance_for_test
+from jde_procurify_parts import ACCOUNTS, BILLS_FLOW, FLOWS
 from jde_procurify_world import MASTER, JdeProcurifyWorld, jde_procurify_world
 from mapping_rows import remove_rows, save_rows
 from procore_jde_proofs import SILENCED
 from request_log import RequestLog, logged_simulators
 
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.jde_procurify import bills
-from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
-from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
 from connector_assets.jde.targets import CREATE_VOUCHERS, RECORD_PAYMENT
 
 pytestmark = [pytest.mark.timeout(900), *SILENCED]  # Dagster runs of whole days: load 15 too
@@ -181,7 +179,7 @@ def test_a_day_with_most_bills_refused_posts_the_rest_pays_ends_red_and_a_rerun_
     # The table fixed and the queue replayed: the 8 post once. The verdict alone (what "rerun from
     # failure" runs: the kit's test re-executes a run) takes the day's verdict again and passes.
     save_rows(ACCOUNTS, removed, note="the codes back", resources=world.resources)
-    world.replay_queued("bills", bills.FLOW)
+    world.replay_queued("bills", FLOWS["bills"])
     assert world.queue("bills") == {}
     assert proofs.batches_by_bill(world, good + refused) == Counter({u: 1 for u in good + refused})
     assert proofs.voucher_posts(world) == posts + GOOD + REFUSED

@@ -6,8 +6,10 @@ side): orders, bills, pairs and the chart compared in that order by ``orders``, 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
+from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.reconciliation import Report, day_window, period_of
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.flows.reconciliation_expected import Expectations
@@ -26,18 +28,11 @@ from connector_resources.ledger import Ledger
 from connector_resources.procurify import UPDATED_AT
 from connector_resources.procurify.session import ProcurifySession
 
-from .. import bills as bill_flow
-from ..account_codes import (
-    ACCOUNT_CODES_FLOW,
-    map_chart,
-    orphan_codes,
-)
-from ..account_map import ACCOUNTS, AccountMap
-from ..integration import INTEGRATION
+from ..account_codes import map_chart, orphan_codes
+from ..bills import approved_statuses, posted_as
+from ..own import Own
 from ..payment_mappers import bill_of_payment_key
-from ..procurify_side import BILLS_ASSET
 from ..purchase_orders import order_policy
-from ..suppliers import fallback_email
 from . import reads
 from .account_codes import compare_account_codes
 from .bills import (
@@ -66,39 +61,44 @@ FLOWS = ("account_codes", "suppliers", "vendors", "bills")  # each flow's queue 
 ORDERS_TABLE, BILLS_TABLE = "per_order", "per_vendor_period"
 
 
-def expectations(ledger: Ledger) -> dict[str, Expectations]:
+def expectations(instance: str, ledger: Ledger) -> dict[str, Expectations]:
     """Each flow's retry queue, read once, apart (a payment's key ``<payment>:<bill>`` must not explain a
     bill the bills flow never posted); ``settled`` is the two flows that settle a paid bill, a payment
     asked for by its bill (one held for JDE's batch processor explains the bill's paid status)."""
-    found = {flow: Expectations(ledger, INTEGRATION, [flow]) for flow in FLOWS}
+    found = {flow: Expectations(ledger, instance, [flow]) for flow in FLOWS}
     found["settled"] = Expectations(
-        ledger, INTEGRATION, ["payments", "paid_marks"], asked_as=bill_of_payment_key
+        ledger, instance, ["payments", "paid_marks"], asked_as=bill_of_payment_key
     )
-    found["orders"] = Expectations(ledger, INTEGRATION, ["purchase_orders", "po_links"])
+    found["orders"] = Expectations(ledger, instance, ["purchase_orders", "po_links"])
     return found
 
 
-def reconcile_day(
-    staging: StagingResource,
-    jde: SessionSource[JdeSession],
-    procurify: SessionSource[ProcurifySession],
-    ledger: Ledger,
-    day: str,
-) -> Report:
-    """The day compared (see the module docstring)."""
-    report = Report(SYSTEMS, scope_label="Where")
-    queues = expectations(ledger)
-    counted_jde = CountedJde(jde, report)
-    pairs = reads.vendor_pairs(ledger)
-    with counted(procurify, report, "procurify") as session:
-        _orders(report, staging, counted_jde, session, ledger, day, queues)
-        _bills(report, staging, counted_jde, session, ledger, day, pairs, queues)
-        _vendors(report, staging, counted_jde, session, day, pairs, queues)
-        _account_codes(report, staging, session, ledger, queues)
-    return report
+def day_reconciler(own: Own, account_codes: FlowSpec) -> Callable[..., Report]:
+    """``own``'s day compared (see the module docstring); ``account_codes``: its flow writing the codes."""
+
+    def reconcile_day(
+        staging: StagingResource,
+        jde: SessionSource[JdeSession],
+        procurify: SessionSource[ProcurifySession],
+        ledger: Ledger,
+        day: str,
+    ) -> Report:
+        report = Report(SYSTEMS, scope_label="Where")
+        queues = expectations(own.name, ledger)
+        counted_jde = CountedJde(jde, report)
+        pairs = reads.vendor_pairs(own, ledger)
+        with counted(procurify, report, "procurify") as session:
+            _orders(own, report, staging, counted_jde, session, ledger, day, queues)
+            _bills(own, report, staging, counted_jde, session, ledger, day, pairs, queues)
+            _vendors(own, report, staging, counted_jde, session, day, pairs, queues)
+            _account_codes(own, account_codes, report, staging, session, ledger, queues)
+        return report
+
+    return reconcile_day
 
 
 def _orders(
+    own: Own,
     report: Report,
     staging: StagingResource,
     jde: SessionSource[JdeSession],
@@ -107,16 +107,16 @@ def _orders(
     day: str,
     queues: dict,
 ) -> None:
-    policy = order_policy()
-    codes = AccountMap(ACCOUNTS.snapshot(staging))
+    policy = order_policy(own.it)
+    codes = own.account_map(own.accounts.snapshot(staging))
     staged = reads.staged_orders(staging, day, policy)
-    touched, unlinked = reads.procurify_day_orders(session, ledger, day)
+    touched, unlinked = reads.procurify_day_orders(own, session, ledger, day)
     keys = staged | touched
     orders = reads.jde_orders(jde, keys)
     rows = OrderRows()
     for key in sorted(keys):
-        order = reads.jde_order(key, orders.get(key), policy, codes, ledger)
-        procurify = reads.procurify_order(session, ledger, key)
+        order = reads.jde_order(own, key, orders.get(key), policy, codes, ledger)
+        procurify = reads.procurify_order(own, session, ledger, key)
         if procurify is None:
             found = orders.get(key)
             if found is not None and reads.to_send(found, policy):
@@ -125,13 +125,14 @@ def _orders(
         OrderComparison(report, order, queues["orders"]).compare(procurify)
         pos = [po for po in procurify.pos.values() if po is not None]
         rows.add(order.label, procurify.what, order.total if order.found else None, pos)
-    for number, (po, origin) in sorted(reads.origins(session, staging, ledger, day, unlinked).items()):
+    for number, (po, origin) in sorted(reads.origins(own, session, staging, ledger, day, unlinked).items()):
         compare_new_po(report, number, po or unlinked[number], origin, queues["orders"])
     report.counts["orders_out_of_balance"] = rows.out_of_balance
     report.tables[ORDERS_TABLE] = rows.table()
 
 
 def _bills(
+    own: Own,
     report: Report,
     staging: StagingResource,
     jde: SessionSource[JdeSession],
@@ -141,14 +142,16 @@ def _bills(
     pairs: dict[str, str],
     queues: dict,
 ) -> None:
-    statuses, posting, user = bill_flow.approved_statuses(), bill_flow.posting(), bill_flow.batch_user()
+    it = own.it
+    statuses, posting, user = approved_statuses(it), it.setting("bill_posting"), it.setting("batch_user")
     vendor_of = {an8: vendor for vendor, an8 in pairs.items()}
-    changed = {str(b.get("uuid")): b for b in procurify_reads.bills_of_day(staging, BILLS_ASSET, day)}
+    staged_bills = procurify_reads.bills_of_day(staging, own.procurify.bills, day)
+    changed = {str(b.get("uuid")): b for b in staged_bills}
     changed.update({str(b.get("uuid")): b for b in procurify_reads.changed(session, "bills", day)})
     scope: dict[str, set[str]] = defaultdict(set)  # vendor id -> periods
     for uuid, bill in changed.items():
         vendor_id, period = bill_vendor_id(bill), reads.bill_period(bill)
-        if vendor_id and period and (status_code(bill) in statuses or bill_flow.posted_as(ledger, uuid)):
+        if vendor_id and period and (status_code(bill) in statuses or posted_as(own.name, ledger, uuid)):
             scope[vendor_id].add(period)
     ours: set[str] = set()
     # Vouchers keyed in JDE for a paired supplier are looked for under either posting: under journal
@@ -158,7 +161,7 @@ def _bills(
     sources = reads.our_vouchers(jde, states, user)
     if posting == "voucher":  # batch rows JDE purged: the voucher is its bill's by what it carries in F0411
         unmapped = [state for state in states if state.document not in sources]
-        sources.update(purged_vouchers(jde, session, ledger, unmapped))
+        sources.update(purged_vouchers(own, jde, session, ledger, unmapped))
     for state in states:
         vendor_id = vendor_of.get(state.an8)
         if state.document in sources:
@@ -177,7 +180,7 @@ def _bills(
     if posting == "voucher":
         known = {uuid: document for document, uuid in sources.items()}
         gone = {uuid: found.get(uuid) for uuid in sorted((set(found) | ours) - set(batches))}
-        batches.update(purged_batches(jde, ledger, gone, known))
+        batches.update(purged_batches(own, jde, ledger, gone, known))
     for uuid in sorted(ours - set(found)):  # a voucher of ours changed in JDE, its bill in no register read
         bill = procurify_reads.bill_now(session, uuid)
         if bill is not None:
@@ -192,7 +195,7 @@ def _bills(
         if changed_at is not None and changed_at >= end:
             report.counts["bills_changed_after_the_day"] += 1  # the flows may not have seen it yet
             continue
-        posted = bill_flow.posted_as(ledger, uuid)
+        posted = posted_as(own.name, ledger, uuid)
         bill = procurify_bill(row, statuses, posted is not None)
         context = BillContext(pairs.get(bill.vendor_id), posted, queues["bills"], queues["settled"])
         context.journal, context.journal_paid = posting == "journal", journals.get(uuid)
@@ -201,6 +204,7 @@ def _bills(
 
 
 def _vendors(
+    own: Own,
     report: Report,
     staging: StagingResource,
     jde: SessionSource[JdeSession],
@@ -220,12 +224,11 @@ def _vendors(
     named = {words(v.get("external_id")) for v in unpaired.values()}
     numbers = {int(a) for a in {*pairs.values(), *of_day, *named} if a.isdigit() and len(a) <= 8}
     documents = {str(d.number): d for d in read_suppliers(jde, numbers)}
-    fallback = fallback_email()
+    fallback = own.it.setting("vendor_fallback_email")
     for vendor_id, an8 in sorted(pairs.items(), key=lambda p: (len(p[0]), p[0])):
         vendor, document = vendors.get(vendor_id), documents.get(an8)
-        compare_pair(
-            report, vendor_id, an8, vendor, document, fallback, (queues["suppliers"], queues["vendors"])
-        )
+        queued = (queues["suppliers"], queues["vendors"])
+        compare_pair(report, vendor_id, an8, vendor, document, fallback, own.it, queued)
     paired = set(pairs.values())
     for an8 in sorted(of_day - paired, key=lambda a: (len(a), a)):
         compare_unpaired_supplier(report, an8, documents.get(an8), queues["suppliers"])
@@ -233,16 +236,22 @@ def _vendors(
         named_supplier = (
             documents.get(str(int(x))) if (x := words(vendor.get("external_id"))).isdigit() else None
         )
-        compare_unpaired_vendor(report, vendor_id, vendor, queues["vendors"], named_supplier)
+        compare_unpaired_vendor(report, vendor_id, vendor, queues["vendors"], own.it, named_supplier)
 
 
 def _account_codes(
-    report: Report, staging: StagingResource, session: Any, ledger: Ledger, queues: dict
+    own: Own,
+    flow: FlowSpec,
+    report: Report,
+    staging: StagingResource,
+    session: Any,
+    ledger: Ledger,
+    queues: dict,
 ) -> None:
     rows, gl = staged_chart(staging)
-    accounts = AccountMap(ACCOUNTS.snapshot(staging))
+    accounts = own.account_map(own.accounts.snapshot(staging))
     codes = list(session.iter_all("account_codes"))
     orphans = orphan_codes(procurify_reads.RowsRead(codes), accounts, gl)
-    written = written_codes(ledger, ACCOUNT_CODES_FLOW)
+    written = written_codes(ledger, flow)
     expected = list(map_chart(chart_of(rows), accounts, CodeDepartments.none(), written))
     compare_account_codes(report, expected, codes, orphans, queues["account_codes"])

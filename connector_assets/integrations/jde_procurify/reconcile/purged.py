@@ -17,7 +17,8 @@ from connector_assets.runtime.session_source import SessionSource
 from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger
 
-from ..paid_voucher_bills import POSTED_BILLS, bills_by_marks, vouchers_of_bill
+from ..own import Own
+from ..paid_voucher_bills import bills_by_marks, vouchers_of_bill
 
 Document = tuple[str, str, str]  # (KCO, DOC, DCT) as the reconciliation reads name a voucher
 
@@ -34,6 +35,7 @@ class _Opened:
 
 
 def purged_vouchers(
+    own: Own,
     jde: SessionSource[JdeSession],
     procurify_session: object,
     ledger: Ledger,
@@ -49,15 +51,16 @@ def purged_vouchers(
     }
     if not marks:
         return {}
-    proposed = bills_by_marks(ledger, _Opened(procurify_session))(marks)
+    proposed = bills_by_marks(own.pairing, ledger, _Opened(procurify_session))(marks)
     if not proposed:
         return {}
     with jde.session() as session:
-        kept = by_marked(ledger, POSTED_BILLS, session, proposed)
+        kept = by_marked(ledger, own.posted_bills, session, proposed)
     return {(kco, str(doc), dct): uuid for (kco, doc, dct), uuid in kept.items()}
 
 
 def purged_batches(
+    own: Own,
     jde: SessionSource[JdeSession],
     ledger: Ledger,
     bills: Mapping[str, Mapping[str, Any] | None],
@@ -69,15 +72,16 @@ def purged_batches(
     documents: dict[str, tuple[str, Document]] = {}
     with jde.session() as session:
         for uuid, bill in sorted(bills.items()):
+            posted_bills = own.posted_bills
             xref = ledger.get_xref(
-                POSTED_BILLS.integration, POSTED_BILLS.entity, POSTED_BILLS.source_system, uuid, "JDE"
+                posted_bills.integration, posted_bills.entity, posted_bills.source_system, uuid, "JDE"
             )
             posted = PostedDocument.parse(xref.target_id if xref is not None else None)
             if posted is None or posted.batch is None:
                 continue
             document = known.get(uuid)
             if document is None and bill is not None:
-                rows = vouchers_of_bill(ledger, session, bill)
+                rows = vouchers_of_bill(own.pairing, ledger, session, bill)
                 if rows:
                     row = rows[0]
                     document = (str(row["KCO"]).strip(), str(int(row["DOC"])), str(row["DCT"]).strip())

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from connector_assets.flows.reconciliation import iso_day, period_of
 from connector_assets.jde import reconcile_reads as jde_reads
+from connector_assets.jde.account_codes import AccountMap
 from connector_assets.jde.documents import JdePurchaseOrder, purchase_orders_by_number
 from connector_assets.jde.order_status import (
     OrderPolicy,
@@ -33,27 +34,13 @@ from connector_assets.runtime.staging import StagingResource
 from connector_resources.jde.session import JdeSession
 from connector_resources.ledger import Ledger, schema
 
-from ..account_map import AccountMap
 from ..bill_mappers import BATCH_KEYS, BATCH_PREFIX
-from ..integration import INTEGRATION
 from ..order_mappers import order_description, requisition_lines
 from ..order_records import sent_requisition
+from ..own import ORDER_ENTITY, Own
 from ..payment_mappers import journal_key
-from ..po_links import (
-    LINKS,
-    ORDER_ENTITY,
-    linked_pos,
-    po_num_text,
-    requisition_sent,
-)
-from ..vendor_pairs import (
-    JDE,
-    PROCURIFY,
-    SUPPLIER_ENTITY,
-    VENDOR_ENTITY,
-    an8_key,
-    paired_vendor,
-)
+from ..po_links import po_num_text
+from ..vendor_pairs import JDE, PROCURIFY, SUPPLIER_ENTITY, VENDOR_ENTITY, an8_key
 from .bills import bill_uuid_of
 from .orders import JdeOrder, ProcurifyOrder
 
@@ -65,15 +52,15 @@ BILL_DATE_FIELDS = ("gl_post_date", "invoice_date")  # a bill without a GL date 
 # -- pairs ----------------------------------------------------------------------------------------------
 
 
-def vendor_pairs(ledger: Ledger) -> dict[str, str]:
-    """Procurify vendor id -> the JDE supplier (AN8) it is paired with, every pair either flow made, in two
-    queries: the ``vendors`` flow's pair (or an operator's match) wins over the ``suppliers`` flow's, as
-    ``vendor_pairs.paired_supplier`` answers for one vendor."""
+def vendor_pairs(own: Own, ledger: Ledger) -> dict[str, str]:
+    """Procurify vendor id -> the JDE supplier (AN8) it is paired with, every pair either of ``own``'s flows
+    made, in two queries: the ``vendors`` flow's pair (or an operator's match) wins over the ``suppliers``
+    flow's, as ``VendorPairing.paired_supplier`` answers for one vendor."""
     x = schema.xref
 
     def pairs(entity: str, source: str, target: str) -> sa.Select:
         return sa.select(x.c.source_key, x.c.target_id).where(
-            x.c.integration == INTEGRATION,
+            x.c.integration == own.name,
             x.c.entity == entity,
             x.c.source_system == source,
             x.c.target_system == target,
@@ -117,19 +104,21 @@ def jde_orders(jde: SessionSource[JdeSession], keys: Iterable[str]) -> dict[str,
 
 
 def jde_order(
-    key: str, order: JdePurchaseOrder | None, policy: OrderPolicy, codes: AccountMap, ledger: Ledger
+    own: Own, key: str, order: JdePurchaseOrder | None, policy: OrderPolicy, codes: AccountMap, ledger: Ledger
 ) -> JdeOrder:
-    """What the purchase orders flow sends for the order now (``orders.JdeOrder``)."""
+    """What ``own``'s purchase orders flow sends for the order now (``orders.JdeOrder``)."""
     label = jde_reads.order_label(key)
     if order is None or order.header is None:
         return JdeOrder(key, label, False)
     header, lines = order.header, order.lines
     live = live_lines(lines, policy)
     accounts = {a for a in (line_account(line, policy) for line in live) if a}
-    mapped = requisition_lines(header, lines, policy, {a: codes.code_for(a) for a in accounts}, None)
+    mapped = requisition_lines(
+        header, lines, policy, {a: codes.code_for(a) for a in accounts}, None, it=own.it
+    )
     total = sum((decimal(line.get("AEXP")) or Decimal(0) for line in live), Decimal(0))
     try:
-        vendor_id = paired_vendor(ledger, an8_key(header.get("AN8")))
+        vendor_id = own.pairing.paired_vendor(ledger, an8_key(str(header.get("AN8"))))
     except ValueError:  # no address number
         vendor_id = None
     return JdeOrder(
@@ -153,23 +142,23 @@ def to_send(order: JdePurchaseOrder, policy: OrderPolicy) -> bool:
     return not_approved(header, order.lines, policy) is None and not all_done(order.lines, policy)
 
 
-def procurify_order(session: object, ledger: Ledger, key: str) -> ProcurifyOrder | None:
+def procurify_order(own: Own, session: object, ledger: Ledger, key: str) -> ProcurifyOrder | None:
     """What the order is in Procurify: every PO linked to it, read by number, else its requisition and the
     requisition's lines; None when the ledger names no requisition for it (never sent)."""
-    numbers = linked_pos(ledger, key)
+    numbers = own.links.linked_pos(ledger, key)
     if numbers:
         return ProcurifyOrder(pos=procurify_reads.po_details(session, numbers))
-    requisition = sent_requisition(ledger, key)
+    requisition = sent_requisition(own, ledger, key)
     if requisition is None:
         return None
-    since = (requisition_sent(ledger, key) or date.today()) - REQUISITION_SLACK
+    since = (own.links.requisition_sent(ledger, key) or date.today()) - REQUISITION_SLACK
     description = order_description(jde_reads.order_header(key))
     found, items = procurify_reads.requisition_and_items(session, requisition, description, since)
     return ProcurifyOrder(requisition=found, requisition_uuid=requisition, requisition_items=items)
 
 
 def procurify_day_orders(
-    session: Any, ledger: Ledger, day: str
+    own: Own, session: Any, ledger: Ledger, day: str
 ) -> tuple[set[str], dict[str, dict[str, Any]]]:
     """Read from Procurify itself: the JDE orders whose PO or requisition changed on the UTC day (their
     link or the purchase orders flow's cross-reference names them), and the POs made that day that no
@@ -180,26 +169,24 @@ def procurify_day_orders(
         number = str(po.get("procurify_PO") or "").strip()
         if not number:
             continue
-        link = LINKS.link_of(ledger, int(number)) if number.isdigit() else None
+        link = own.links.link_of(ledger, int(number)) if number.isdigit() else None
         if link is not None:
             keys.add(order_of(link))
         elif (made := po_day(po)) is not None and made.isoformat() == day:
             unlinked[number] = po
     for requisition in procurify_reads.changed(session, "requisitions", day):
-        sent = ledger.find_xref_by_target(
-            INTEGRATION, ORDER_ENTITY, "procurify", str(requisition.get("uuid"))
-        )
+        sent = ledger.find_xref_by_target(own.name, ORDER_ENTITY, "procurify", str(requisition.get("uuid")))
         if sent is not None and sent.source_system == "JDE":
             keys.add(sent.source_key)
     return keys, unlinked
 
 
 def origins(
-    session: Any, staging: StagingResource, ledger: Ledger, day: str, pos: Iterable[str]
+    own: Own, session: Any, staging: StagingResource, ledger: Ledger, day: str, pos: Iterable[str]
 ) -> dict[str, tuple]:
     """PO number -> (the PO read by number, or None when gone; the JDE orders whose requisitions its lines
     came from, ``po_origins``): one read per PO."""
-    finder = LINKS.origin_finder(ledger, session, staging, day)
+    finder = own.links.origin_finder(ledger, session, staging, day)
     found: dict[str, tuple] = {}
     for number, po in procurify_reads.po_details(session, pos).items():
         found[number] = (po, finder.origin(po).orders if po is not None else [])

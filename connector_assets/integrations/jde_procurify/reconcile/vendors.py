@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from connector_assets.flows.core import Rejected
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, supplier_label
@@ -61,9 +62,11 @@ def compare_pair(
     vendor: Mapping[str, object] | None,
     document: SupplierDocument | None,
     fallback_email: str,
+    it: Instance,
     queues: tuple[Expectations, Expectations] | None = None,
 ) -> None:
-    """One pair: the vendor as Procurify holds it against what ``suppliers`` sends for the supplier now.
+    """One pair: the vendor as Procurify holds it against what ``it``'s ``suppliers`` sends for the supplier
+    now (``fallback_email``: its ``vendor_fallback_email``).
     ``queues``: the suppliers and the vendors flows' (a pair one of them holds in its retry queue, an update
     refused or a write-back of the AN8 that failed, is one expected gap with the queue's reason)."""
     report.compared += 1
@@ -82,7 +85,14 @@ def compare_pair(
         )
         return
     mapped = (
-        map_supplier(document, fallback_email=fallback_email, paired=True) if document is not None else None
+        map_supplier(
+            document,
+            fallback_email=fallback_email,
+            fallback_setting=it.variable("vendor_fallback_email"),
+            paired=True,
+        )
+        if document is not None
+        else None
     )
     if mapped is None or isinstance(mapped, Rejected):
         why = mapped.reason if isinstance(mapped, Rejected) else "no F0401 row"
@@ -161,14 +171,15 @@ def compare_unpaired_vendor(
     vendor_id: str,
     vendor: Mapping[str, object],
     expectations: Expectations,
+    it: Instance,
     named_supplier: SupplierDocument | None = None,
 ) -> None:
-    """A vendor changed in Procurify that day with no JDE supplier. ``named_supplier``: the JDE supplier its
-    ``external_id`` names, when JDE holds one (the suppliers flow adopts the vendor by that address number
-    when the supplier next changes in JDE: not one-sided, counted)."""
+    """A vendor changed in Procurify that day with no JDE supplier (in ``it``). ``named_supplier``: the JDE
+    supplier its ``external_id`` names, when JDE holds one (the suppliers flow adopts the vendor by that
+    address number when the supplier next changes in JDE: not one-sided, counted)."""
     label = vendor_label(vendor, vendor_id)
     external = words(vendor.get("external_id"))
-    itself = never_sent(vendor)
+    itself = never_sent(vendor, it)
     if external.isdigit():
         if named_supplier is not None:
             report.counts["procurify_vendors_keyed_to_a_jde_supplier_not_paired_yet"] += 1
