@@ -233,11 +233,12 @@ def test_a_match_releases_what_waits_and_a_second_one_is_refused_naming_the_firs
 
 def test_what_each_integration_reads_once_matched(world, records) -> None:
     """The readers the flows ask for a pair give the manual match."""
+    from procore_jde_parts import vendor_an8
+
     from connector_assets.integrations.coupa_jde.invoices import supplier_number
     from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier as fusion_supplier
     from connector_assets.integrations.jde_procurify import vendor_pairs
     from connector_assets.integrations.jde_procurify.vendors import to_send
-    from connector_assets.integrations.procore_jde.vendors import vendor_an8
 
     coupa, an8 = records.take("Coupa supplier")[0], records.take("JDE supplier")[0]
     _match(world, PAIRINGS["coupa_jde/supplier"], coupa, an8)

@@ -11,6 +11,7 @@ from typing import Any
 
 import jde_coupa_parts as jde_coupa_orders
 import jde_coupa_parts as jde_coupa_suppliers
+import procore_jde_parts as procore_jde
 import pytest
 import requests
 from sandbox_logins import unthrottled_procore
@@ -24,7 +25,6 @@ from connector_assets.integrations.fusion_procurify import departments as fusion
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_procurify import account_map as jde_procurify_accounts
 from connector_assets.integrations.jde_procurify import departments as jde_procurify_departments
-from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_resources.ledger import Ledger
 from connector_sandbox.fusion import FusionSandboxSettings
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jde_coupa_parts as jde_coupa
 import jde_coupa_parts as jde_coupa_pos
+import procore_jde_parts as procore_jde
 import pytest
 from asset_runs import materialized
 from dagster import AssetKey, Failure
@@ -20,7 +21,6 @@ from connector_assets.integrations.coupa_jde import accounts as coupa_jde
 from connector_assets.integrations.fusion_procurify import wiring as fusion_procurify
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_procurify import wiring as jde_procurify
-from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
 from connector_resources import settings

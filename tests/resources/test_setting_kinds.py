@@ -132,6 +132,7 @@ def test_the_vendor_settings_once_parsed_by_hand_are_typed_by_their_kind(
 ):
     """What each reader used to check itself (an e-mail address, a vendor id, ``{an8}`` once, two field
     names) is its setting's kind: a wrong value is refused naming the variable, a right one read."""
+    from connector_assets.components import ProcoreJde
     from connector_assets.integrations.jde_procurify import vendor_mappers as jde_procurify_vendors
     from connector_assets.integrations.procore_jde import vendor_mappers as procore_vendors
     from connector_assets.procurify import vendor_writes
@@ -139,8 +140,8 @@ def test_the_vendor_settings_once_parsed_by_hand_are_typed_by_their_kind(
     readers = {
         "fallback_email": lambda: vendor_writes.fallback_email(env),
         "first_vendor_id": jde_procurify_vendors.first_vendor_id,
-        "origin_format": procore_vendors.origin_format,
-        "bank_fields": procore_vendors.bank_fields,
+        "origin_format": lambda: procore_vendors.origin_format(ProcoreJde()),
+        "bank_fields": lambda: procore_vendors.bank_fields(ProcoreJde()),
     }
     monkeypatch.setenv(env, refused)
     with pytest.raises(SettingError, match=f"{env}="):
