@@ -98,11 +98,6 @@ class PurchaseOrderLines(JdePurchaseOrderLines):
         return sum((Decimal(str(row.get("AEXP") or 0)) for row in mine), Decimal(0))
 
 
-def change_order_mode(own: Own) -> str:
-    """``own``'s ``change_order_lines``: ``lines``, ``total`` or ``auto``."""
-    return own.setting("change_order_lines")
-
-
 def change_order_record(
     own: Own,
     orders: FlowSpec,
@@ -238,7 +233,7 @@ def change_orders_flow(own: Own, orders: FlowSpec, vendors: FlowSpec) -> Flow:
         if not unread:
             return
         books = own.costs.load(staging)
-        procore, mode = context.resources.procore, change_order_mode(own)
+        procore, mode = context.resources.procore, own.it.setting("change_order_lines")
         with procore.company_sessions() as sessions:
             # the run's cost codes and commitment lines (``kept_session``): read once by every step of the run
             labels = PerCompany(
@@ -263,7 +258,7 @@ def change_orders_flow(own: Own, orders: FlowSpec, vendors: FlowSpec) -> Flow:
         books = own.costs.today(context.resources.staging)
         ledger = context.resources.ledger.get()
         wanted = own.statuses("change_order_statuses")
-        procore, mode = context.resources.procore, change_order_mode(own)
+        procore, mode = context.resources.procore, own.it.setting("change_order_lines")
         places = queued(ledger, own.name, spec.name, keys, first_company(procore))
         listed = {
             key: found

@@ -3,7 +3,7 @@ resolver every Procore -> JDE flow maps lines with, checked against the staged F
 user's words. Columns, fallbacks, holds: docs/integrations/procore_jde.md, "Mapping tables"."""
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Self
+from typing import Any
 
 from connector_assets.flows.instance import Instance
 from connector_assets.flows.mapping_master import MasterData
@@ -92,13 +92,7 @@ def cost_code_tables(it: Instance) -> tuple[MappingTable, MappingTable]:
 class CostCodeMap(JobCostMap):
     """The project and cost-code tables checked against the staged F0901 (the JDE side's ``JobCostMap``): a
     cost code's row is looked for as ``<project id>/<full_code>``, then the code, then its parents; pure
-    once built (the mappers call it per line, no I/O). An instance's map is ``on`` its own tables."""
+    once built (the mappers call it per line, no I/O). An instance's is a subclass on its own ``tables``."""
 
     default_project = DEFAULT_PROJECT
     keys = staticmethod(cost_code_keys)
-
-    @classmethod
-    def on(cls, tables: tuple[MappingTable, MappingTable]) -> type[Self]:
-        """The map of the instance whose project and cost code ``tables`` these are (its refusals name
-        them)."""
-        return type(cls.__name__, (cls,), {"tables": tables})

@@ -1,6 +1,5 @@
-"""What Procore -> JD Edwards is, whichever instance runs it: what an instance may reach through a
-connection of its own (``components.apartness``), and ``Own``: one instance as every module of the package
-works with it (its name, settings, routes, pair sync times, Procore side and cost code tables)."""
+"""What Procore -> JD Edwards is, whichever instance runs it (what an instance may reach through a connection
+of its own, ``components.apartness``), and ``Own``: one instance as every module of the package sees it."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,11 +27,9 @@ OWN_CONNECTIONS: tuple[str, ...] = ("procore",)
 class Own:
     """One instance's name and settings (``it``), its routes (Procore -> JDE; JDE -> Procore for supplier
     changes back to the linked vendors), the sync times of the vendor pairs both write (``pairs``), what a
-    replay works with (``resources``: today's settings, one function so a replay builds them once), where
-    it reads Procore (``procore``) and its cost code map (``costs``, on its own tables).
-
-    Why one object: every flow, target and comparison of the package asks these of its instance; built once
-    by ``wiring.build`` and handed down, nothing of an instance exists at import."""
+    replay works with (``resources``: one function, so a replay builds them once), where it reads Procore
+    and its cost code map (``costs``, on its own tables). Why one object: every flow, target and comparison
+    asks these of its instance; ``wiring.build`` makes it once and hands it down."""
 
     it: Instance
     route: FlowRoute
@@ -52,17 +49,12 @@ class Own:
             PairSync(name),
             partial(resources_from_settings, ("jde", "procore", "staging"), instance=name),
             ProcoreSide.of(name),
-            CostCodeMap.on(cost_code_tables(it)),
+            type("CostCodeMap", (CostCodeMap,), {"tables": cost_code_tables(it)}),  # refusals name its tables
         )
 
     @property
     def name(self) -> str:
-        """The instance's name: it keys its ledger rows, assets and jobs."""
         return self.it.instance
-
-    def setting(self, short: str) -> Any:
-        """The instance's setting ``short``, read when asked (``Instance.setting``)."""
-        return self.it.setting(short)
 
     def statuses(self, short: str) -> frozenset[str]:
         """A status list setting (lower case), compared case-insensitively (Procore capitalises some)."""

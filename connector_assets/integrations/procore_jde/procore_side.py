@@ -19,30 +19,23 @@ from dagster import AssetKey
 from connector_assets.asset_keys import asset_key
 from connector_assets.saas.own_side import InstanceSide
 
-_REQUISITIONS = asset_key("procore", "requisitions")
-_COMMITMENTS = asset_key("procore", "commitments")
-_VENDORS = asset_key("procore", "vendors")
-_CHANGE_ORDERS = asset_key("procore", "commitment_change_orders")
+ENTITIES = ("requisitions", "commitments", "vendors", "commitment_change_orders")  # as the deployment stages
+STAGED = tuple(asset_key("procore", entity) for entity in ENTITIES)
 
 
 @dataclass(frozen=True)
 class ProcoreSide:
-    """An instance's Procore side (``side``) and the staged entities it reads, by key."""
+    """An instance's Procore side (``side``), where it reads each staged entity, and ``own_assets``: its own
+    staged copies (none on the deployment's connection), run by its flows' jobs as staged inputs."""
 
     side: InstanceSide
     requisitions: AssetKey
     commitments: AssetKey
     vendors: AssetKey
     change_orders: AssetKey
+    own_assets: tuple[Any, ...]
 
     @classmethod
     def of(cls, instance: str) -> "ProcoreSide":
         side = InstanceSide(instance, "procore")
-        keys = (side.key(key) for key in (_REQUISITIONS, _COMMITMENTS, _VENDORS, _CHANGE_ORDERS))
-        return cls(side, *keys)
-
-    def own_assets(self) -> list[Any]:
-        """The instance's own staged copies (none on the deployment's connection), read through its own
-        connection by the flows' jobs as they read the deployment's (``wiring`` hands them to the jobs as
-        staged inputs)."""
-        return self.side.assets(_REQUISITIONS, _COMMITMENTS, _VENDORS, _CHANGE_ORDERS)
+        return cls(side, *(side.key(key) for key in STAGED), tuple(side.assets(*STAGED)))

@@ -18,16 +18,14 @@ from connector_resources.setting_declarations import integration_variable
 
 from .hooks import procore_hook_resources
 
-# ``make dev`` runs the package's default instance, named after the package.
-DEFAULT_INSTANCE = (__package__ or __name__).rpartition(".")[2]
-
 
 def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, Any]:
     """Point the Procore sandbox's seeded vendor links (``origin_id`` in the connector's
     ``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) at the JDE sandbox's real suppliers, in vendor id order (why:
     docs/integrations/procore_jde.md, "In `make dev`"). Idempotent: links that already name a JDE supplier
     are kept. Answers the Procore route's counts plus ``suppliers`` (how many JDE numbers were offered)."""
-    origin_format = settings.read(integration_variable(DEFAULT_INSTANCE, "VENDOR_ORIGIN_FORMAT"))
+    default = (__package__ or "").rpartition(".")[2]  # ``make dev`` runs the default instance
+    origin_format = settings.read(integration_variable(default, "VENDOR_ORIGIN_FORMAT"))
     numbers = jde_supplier_numbers(jde_root)
     done = link_sandbox_vendors(procore_root, numbers, origin_format.replace("{an8}", "{n}"))
     return {**done, "suppliers": len(numbers)}

@@ -93,7 +93,7 @@ def vendor_records(
     (``named_by_replay``) maps each vendor asked for, the content hash skipping one up to date."""
     if not vendors:
         return  # no JDE session opened for an empty day
-    fmt, company, bank = origin_format(own.it), own.setting("vendor_company"), bank_fields(own.it)
+    fmt, company, bank = origin_format(own.it), own.it.setting("vendor_company"), bank_fields(own.it)
     linked: dict[str, int] = {}
     named: dict[str, int] = {}
     for vendor in vendors:
@@ -131,14 +131,9 @@ def vendor_records(
 class ProcoreSuppliers(LinkedSuppliers):
     """The JDE side's supplier target for Procore vendors (``jde.linked_suppliers``): bank numbers read
     from the vendor in its company at write time, the pair's sync time recorded on a write. An instance
-    writes through its own (``of``)."""
+    writes through a subclass of its own (``vendors_flow``): its bank fields, its pairs."""
 
     own: ClassVar[Own]
-
-    @classmethod
-    def of(cls, own: Own) -> type["ProcoreSuppliers"]:
-        """The target of ``own``'s vendors flow: its bank fields, its pairs."""
-        return type(cls.__name__, (cls,), {"own": own})
 
     @classmethod
     @contextmanager
@@ -207,7 +202,7 @@ def vendors_flow(own: Own) -> Flow:
                 named_by_replay=True,
             )
 
-    target = ProcoreSuppliers.of(own)
+    target = type("ProcoreSuppliers", (ProcoreSuppliers,), {"own": own})
     spec = own.route.flow(
         "vendors",
         "vendor",

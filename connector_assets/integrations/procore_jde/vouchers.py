@@ -51,7 +51,7 @@ class VoucherBatches(targets.VoucherBatches):
 
 def vouchers_enabled(own: Own) -> bool:
     """``own``'s ``vouchers``: whether approved requisitions become JDE vouchers."""
-    return own.setting("vouchers")
+    return own.it.setting("vouchers")
 
 
 def off_note(own: Own) -> str:

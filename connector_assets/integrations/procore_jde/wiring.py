@@ -5,9 +5,6 @@ inbox sensor, the reconciliation; each flow's replays are its own (``Flow.replay
 An instance reaching a Procore company of its own (``procore_side``) stages that company's records itself,
 and its inbox sensor reads the events of its own receiver endpoint (``/webhooks/<instance>_procore``), never
 the deployment's companies' rows (which it would mark processed for the deployment's own sensor).
-
-No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class to know
-the component's type without loading it.
 """
 
 from connector_assets.flows.assembly import IntegrationParts
@@ -39,7 +36,7 @@ def build(it: Instance) -> IntegrationParts:
     # Each flow's job runs the staged sources and mapping tables its mapped step reads, then its own steps
     # (``jobs``): F0116 for the suppliers flow only when the flows that send addresses do not stage it; an
     # instance with a Procore company of its own stages its Procore records in its own group.
-    staged = [*tables, *supplier_addresses_unless_staged(), *own.procore.own_assets()]
+    staged = [*tables, *supplier_addresses_unless_staged(), *own.procore.own_assets]
     built = JOBS.build(flows, staged)
     return IntegrationParts.of(
         it.instance,

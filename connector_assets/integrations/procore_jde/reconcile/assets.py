@@ -65,7 +65,7 @@ def reconcile_day(own: Own, staging: Any, jde: Any, procore: Any, ledger: Ledger
     report.counts["procore_change_orders_approved"] = len(change_orders)
     balances = Balances(vouchers=vouchers_on)
     costs = own.costs.load(staging)
-    cancelled = int(own.setting("cancelled_status"))
+    cancelled = int(own.it.setting("cancelled_status"))
     with counted_companies(procore, report) as sessions:
         # Each record read in its own company: projects' from the staged records, vendors' from the staged
         # vendors and the ledger (their commitments' as they are read).

@@ -27,7 +27,6 @@ from connector_assets.procore.reconcile_documents import (
 )
 
 from ..change_order_totals import TOTAL, largest_line
-from ..change_orders import change_order_mode
 from ..order_mappers import (
     CHANGE_ORDER_PREFIX,
     change_order_label,
@@ -85,7 +84,7 @@ def commitment_side(context: Context, commitment_id: str, project_id: str) -> Co
     """A commitment, its schedule of values and its approved change orders (their lines where they are
     read: not when the instance's ``change_order_lines`` says total), by account and line by line."""
     approved = context.own.statuses("change_order_statuses")
-    lines = change_order_mode(context.own) != TOTAL
+    lines = context.own.it.setting("change_order_lines") != TOTAL
     read = read_commitment(context.procore, commitment_id, project_id, approved, lines)
     record, project_id, name = read.record, read.project_id, project_label(read.record or {})
     project, label = project_of(record, project_id), commitment_name(record, commitment_id)
