@@ -38,4 +38,5 @@ class ProcoreSide:
     @classmethod
     def of(cls, instance: str) -> "ProcoreSide":
         side = InstanceSide(instance, "procore")
-        return cls(side, *(side.key(key) for key in STAGED), tuple(side.assets(*STAGED)))
+        requisitions, commitments, vendors, change_orders = (side.key(key) for key in STAGED)
+        return cls(side, requisitions, commitments, vendors, change_orders, tuple(side.assets(*STAGED)))

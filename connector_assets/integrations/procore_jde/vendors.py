@@ -142,8 +142,8 @@ class ProcoreSuppliers(LinkedSuppliers):
         procore, (ledger, run_id, partition, spec), own = resource("procore"), held[:4], cls.own
 
         def bank(record: Mapped) -> tuple[str, str]:
-            vendor = record_vendor(procore, sessions, ledger, own.name, record)
-            return bank_numbers(vendor, bank_fields(own.it))
+            fields = bank_fields(own.it)
+            return bank_numbers(record_vendor(procore, sessions, ledger, own.name, record), fields)
 
         def inactive(record: Mapped) -> str:
             return (

@@ -33,11 +33,9 @@ def build(it: Instance) -> IntegrationParts:
     change_orders = change_orders_flow(own, orders.spec, vendors.spec)
     flows = (vendors, suppliers_flow(own), orders, vouchers, change_orders)
     tables = [build_mapping_table_asset(table, group=it.instance) for table in own.costs.tables]
-    # Each flow's job runs the staged sources and mapping tables its mapped step reads, then its own steps
-    # (``jobs``): F0116 for the suppliers flow only when the flows that send addresses do not stage it; an
-    # instance with a Procore company of its own stages its Procore records in its own group.
-    staged = [*tables, *supplier_addresses_unless_staged(), *own.procore.own_assets]
-    built = JOBS.build(flows, staged)
+    # Each flow's job runs the staged sources and mapping tables its mapped step reads, then its own steps:
+    # F0116 only when the flows that send addresses do not stage it; an own Procore company's records.
+    built = JOBS.build(flows, [*tables, *supplier_addresses_unless_staged(), *own.procore.own_assets])
     return IntegrationParts.of(
         it.instance,
         [built],
