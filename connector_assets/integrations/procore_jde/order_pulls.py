@@ -18,7 +18,7 @@ from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
 
-VOUCHERS = "vouchers"  # the flow whose records are approved requisitions (``vouchers.VOUCHERS_FLOW``)
+VOUCHERS = "vouchers"  # the flow whose records are approved requisitions (``vouchers.vouchers_flow``)
 OPEN_ITEMS = 100_000  # the instance's open items read at most, once per pull
 
 

@@ -43,4 +43,5 @@ def build(it: Instance) -> IntegrationParts:
         pairings=pairings(it),
         sensors=[inbox_sensor(own, built)],
         mapping_tables=own.costs.tables,
+        package=__package__ or "",  # where ``make dev`` finds its ``sandbox`` part, whichever instance
     )
