@@ -652,23 +652,15 @@ def discover_in(defs: Any, found: type[Found], feeds_of: str | None) -> Any:
     )
 
 
-def sandbox_tables(package: str, built: Iterable[Any] = ()) -> dict[str, str]:
-    """Point every mapping table of the integration (``package``'s, or ``built``: those a package built
-    per instance made) at its sandbox file unless its variable says otherwise (the simulators are the
-    sandboxes the files were made for), and say which files were used."""
-    from connector_assets.flows.mapping_tables import ROOT, MappingTable
+def sandbox_tables(package: str) -> dict[str, str]:
+    """Point every mapping table of the integration (``package``'s default instance) at its sandbox file
+    unless its variable says otherwise (the simulators are the sandboxes the files were made for), and say
+    which files were used."""
+    from connector_assets.deployment import integration_component
+    from connector_assets.flows.mapping_tables import ROOT
 
-    made = (
-        value
-        for name, module in list(sys.modules.items())
-        if name.startswith(package)
-        for value in vars(module).values()
-    )
-    tables = {
-        value.variable: value
-        for value in (*made, *built)
-        if isinstance(value, MappingTable) and value.sandbox_file
-    }
+    parts = integration_component(package.rpartition(".")[2])
+    tables = {table.variable: table for table in parts.mapping_tables if table.sandbox_file}
     for variable, table in tables.items():
         os.environ.setdefault(variable, str(ROOT / "mappings" / "sandbox" / table.sandbox_file))
     return {variable: os.path.relpath(os.environ[variable]) for variable in sorted(tables)}

@@ -10,10 +10,9 @@ What it provides:
   ``resources`` (``jde``, ``procore``, ``staging``, ``ledger``: what ``materialize`` takes; staging and a
   SQLite ledger under ``tmp_path``), ``ledger``, ``jde_url`` / ``procore_url`` and ``day`` (the partition a
   run takes by default: today in UTC, where ``activity`` lands).
-* ``all_assets()``: every asset a test may run: JDE tables, SaaS entities, and every asset list the
-  ``procore_jde`` modules define (module-level lists named ``*_assets`` or ``*_tables``), so the world works
-  while the flows land one by one. ``run_assets`` / ``world.materialize`` / ``world.run`` materialize
-  assets by name for a partition.
+* ``all_assets()``: every asset a test may run: JDE tables, SaaS entities, and the default instance's own
+  (``procore_jde_parts``), with the F0116 copy its suppliers flow reads. ``world.materialize`` /
+  ``world.run`` materialize assets by name for a partition.
 * JDE side: ``world.jde_rows(table, **where)`` (F4301, F4311, F0411Z1, F0911Z1, F0101, F0401, ... through
   the simulator's ``/sandbox/rows``), ``world.jde_faults(...)``.
 * Procore side: ``world.procore_records(table, **where)`` (stored rows through ``/sandbox/records``: cents,
@@ -41,11 +40,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from asset_runs import PackageRuns
+from dagster import AssetsDefinition
+from procore_jde_parts import PARTS
 from sandbox_hands import JdeHands
 from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.saas.assets import saas_assets
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.settings import PeriodSettings
@@ -53,9 +54,16 @@ from connector_sandbox.procore import ProcoreSandboxSettings
 from connector_sandbox.procore.settings import DEFAULT_CLIENT, ClientApp, RateLimitSettings
 
 INTEGRATION = "procore_jde"
-PACKAGE = "connector_assets.integrations.procore_jde"
-_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets])
-integration_assets, all_assets, run_assets = _RUNS.integration_assets, _RUNS.all_assets, _RUNS.run_assets
+
+
+def all_assets() -> list[AssetsDefinition]:
+    """The JDE tables and SaaS entities, then the default instance's assets and the F0116 copy (each key
+    once)."""
+    shared = [*jde_assets, *saas_assets]
+    keys = {a.key for a in shared}
+    return shared + [a for a in (*PARTS.own_assets(), supplier_addresses_asset) if a.key not in keys]
+
+
 # A project manager's own app: their approvals are people's work, not the connector's writes (webhook
 # events name another application), and they do not spend the connector's rate limit.
 CLERK = ClientApp(

@@ -237,11 +237,7 @@ def _phase(
 
 
 def _sandbox_tables() -> dict[str, str]:
-    from connector_assets.deployment import integration_component
-
-    return kit.sandbox_tables(
-        "connector_assets.integrations.jde_bill", integration_component("jde_bill").mapping_tables
-    )
+    return kit.sandbox_tables("connector_assets.integrations.jde_bill")
 
 
 def _catch_up(

@@ -327,14 +327,13 @@ def _resources(jde_url: str, procurify_url: str, folder: str, rate: float) -> di
 def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dict) -> dict[str, Any]:
     from dagster import instance_for_test
 
-    from connector_assets.components import JdeProcurify
     from connector_resources.ledger import Ledger
     from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
 
     os.environ.setdefault("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", BENCH_ACCOUNT_SCOPE)
     os.environ.setdefault("ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL", BENCH_FALLBACK_EMAIL)
     found = discover()
-    tables = kit.sandbox_tables(PACKAGE, JdeProcurify().parts.mapping_tables)
+    tables = kit.sandbox_tables(PACKAGE)
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
     in_flight = ProcurifyResource.model_fields["max_in_flight"].default

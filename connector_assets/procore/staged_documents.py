@@ -82,7 +82,9 @@ def written_commitments(
     return found
 
 
-def commitment_kinds(staging: Any, assets: tuple[str, str], partition: str | None) -> dict[str, Any]:
+def commitment_kinds(
+    staging: Any, assets: tuple[AssetKey, AssetKey], partition: str | None
+) -> dict[str, Any]:
     """Commitment id -> its type as the day's staged requisitions (``commitment_type``, reference §2.5)
     and commitments (``_commitment_type``, the list it came from) name it: which list to read it from."""
     requisitions, commitments = (staged_records(staging, asset, partition) for asset in assets)
@@ -141,7 +143,7 @@ def queued_projects(
 
 def day_commitments(
     staging: Any,
-    assets: tuple[str, str],
+    assets: tuple[AssetKey, AssetKey],
     partition: str | None,
     wanted: frozenset[str],
     written: Callable[[str], bool],

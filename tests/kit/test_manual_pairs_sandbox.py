@@ -235,11 +235,11 @@ def test_what_each_integration_reads_once_matched(world, records) -> None:
     """The readers the flows ask for a pair give the manual match."""
     from fusion_procurify_parts import paired_supplier as fusion_supplier
     from jde_procurify_parts import PAIRING, to_send
+    from procore_jde_parts import vendor_an8
 
     from connector_assets.components import CoupaJde
     from connector_assets.integrations.coupa_jde.invoices import supplier_number
     from connector_assets.integrations.coupa_jde.own import Own
-    from connector_assets.integrations.procore_jde.vendors import vendor_an8
 
     coupa, an8 = records.take("Coupa supplier")[0], records.take("JDE supplier")[0]
     _match(world, PAIRINGS["coupa_jde/supplier"], coupa, an8)

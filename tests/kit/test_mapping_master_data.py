@@ -13,6 +13,7 @@ import fusion_procurify_parts as fusion_accounts
 import fusion_procurify_parts as fusion_departments
 import jde_coupa_parts as jde_coupa_orders
 import jde_coupa_parts as jde_coupa_suppliers
+import procore_jde_parts as procore_jde
 import pytest
 import requests
 from built_parts import built
@@ -24,7 +25,6 @@ from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_tables import ROOT, MappingTable
 from connector_assets.integrations.jde_bill.bill_mappings import BillTables
-from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_resources.ledger import Ledger
 from connector_sandbox.fusion import FusionSandboxSettings
 

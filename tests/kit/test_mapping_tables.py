@@ -10,6 +10,7 @@ import fusion_procurify_parts as fusion_procurify
 import jde_coupa_parts as jde_coupa
 import jde_coupa_parts as jde_coupa_pos
 import jde_procurify_parts as jde_procurify
+import procore_jde_parts as procore_jde
 import pytest
 from asset_runs import materialized
 from built_parts import built as built_parts
@@ -19,7 +20,6 @@ from jde_coupa_world import jde_coupa_world
 from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint, tables_from
-from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
 from connector_resources import settings

@@ -44,12 +44,12 @@ _F0116_PROBE = """
 from dagster import AssetKey, AssetsDefinition
 from connector_assets.definitions import defs
 from connector_assets.deployment import integration_component
-from connector_assets.integrations.procore_jde import wiring as procore_jde
+from connector_assets.jde.supplier_addresses import supplier_addresses_unless_staged
 graph = defs.resolve_asset_graph()
 key = AssetKey(["jde", "supplier_addresses"])
 jde_bill = integration_component("jde_bill").definitions()
 by_bill = any(isinstance(a, AssetsDefinition) and key in a.dependency_keys for a in jde_bill.assets)
-print(graph.get(key).is_executable, by_bill, procore_jde.staged_tables != [])
+print(graph.get(key).is_executable, by_bill, supplier_addresses_unless_staged() != [])
 """
 
 

@@ -134,6 +134,7 @@ def test_the_vendor_settings_once_parsed_by_hand_are_typed_by_their_kind(
     names) is its setting's kind: a wrong value is refused naming the variable, a right one read."""
     from jde_procurify_parts import INSTANCE as JDE_PROCURIFY
 
+    from connector_assets.components import ProcoreJde
     from connector_assets.integrations.jde_procurify import vendor_mappers as jde_procurify_vendors
     from connector_assets.integrations.procore_jde import vendor_mappers as procore_vendors
     from connector_assets.procurify import vendor_writes
@@ -141,8 +142,8 @@ def test_the_vendor_settings_once_parsed_by_hand_are_typed_by_their_kind(
     readers = {
         "fallback_email": lambda: vendor_writes.fallback_email(env),
         "first_vendor_id": lambda: jde_procurify_vendors.first_vendor_id(JDE_PROCURIFY),
-        "origin_format": procore_vendors.origin_format,
-        "bank_fields": procore_vendors.bank_fields,
+        "origin_format": lambda: procore_vendors.origin_format(ProcoreJde()),
+        "bank_fields": lambda: procore_vendors.bank_fields(ProcoreJde()),
     }
     monkeypatch.setenv(env, refused)
     with pytest.raises(SettingError, match=f"{env}="):

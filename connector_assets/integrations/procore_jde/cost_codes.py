@@ -5,10 +5,9 @@ user's words. Columns, fallbacks, holds: docs/integrations/procore_jde.md, "Mapp
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dagster import AssetsDefinition
-
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.mapping_master import MasterData
-from connector_assets.flows.mapping_tables import build_mapping_table_asset
+from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.master_checks import key_problems, merged, value_problems
 from connector_assets.flows.setting_tables import setting_table
 from connector_assets.jde.job_accounts import business_unit_problem, clean_job_account, job_account_problem
@@ -21,8 +20,6 @@ from connector_assets.procore.cost_code_keys import (
     project_key_problem,
     projects,
 )
-
-from .integration import INTEGRATION, setting
 
 GUARDED_BY = ("jde_ais", "procore")  # the sandbox tables only fit these two sandboxes
 
@@ -46,46 +43,47 @@ def _accounts(jde: Any, accounts: Iterable[str]) -> dict[str, str]:
     }
 
 
-# Each table as its setting declares it (the asset is the setting's name, the sandbox file its default).
-PROJECTS = setting_table(
-    INTEGRATION,
-    setting("PROJECT_MAP"),
-    "procore_project_id",
-    "jde_business_unit",
-    "Procore project id (or * for every other project) -> JDE job business unit, staged from "
-    f"{setting('PROJECT_MAP')}. Every purchase order's business unit and company come from this snapshot.",
-    GUARDED_BY,
-    business_unit_problem,
-    lambda text: text.strip().upper(),
-    project_key_problem,
-    master=MasterData(
-        ("jde", "procore"),
-        _projects_master,
-        "the Procore project exists; the JDE business unit has accounts in F0901",
-    ),
-)
-COST_CODES = setting_table(
-    INTEGRATION,
-    setting("COST_CODE_MAP"),
-    "procore_cost_code",
-    "jde_account",
-    "Procore cost code (full code, or <project id>/<full code> for one project; a parent code maps its "
-    "children) -> JDE account BU.OBJ[.SUB], where BU may be {job} (the project's job business unit), "
-    f"staged from {setting('COST_CODE_MAP')}. Every line's account comes from this snapshot.",
-    GUARDED_BY,
-    job_account_problem,
-    clean_job_account,
-    cost_code_key_problem,
-    master=MasterData.asking(
-        "jde",
-        _accounts,
-        "the JDE account is in F0901 and postable ({job}: its object and subsidiary on some business unit)",
-    ),
-)
-TABLES = (PROJECTS, COST_CODES)
-procore_jde_mapping_tables: list[AssetsDefinition] = [
-    build_mapping_table_asset(table, group=INTEGRATION) for table in TABLES
-]
+def cost_code_tables(it: Instance) -> tuple[MappingTable, MappingTable]:
+    """``it``'s project and cost code tables, each as its setting declares it (the asset is the setting's
+    name, the sandbox file its default)."""
+    projects = setting_table(
+        it.instance,
+        it.variable("project_map"),
+        "procore_project_id",
+        "jde_business_unit",
+        "Procore project id (or * for every other project) -> JDE job business unit, staged from "
+        f"{it.variable('project_map')}. Every purchase order's business unit and company come from this "
+        "snapshot.",
+        GUARDED_BY,
+        business_unit_problem,
+        lambda text: text.strip().upper(),
+        project_key_problem,
+        master=MasterData(
+            ("jde", "procore"),
+            _projects_master,
+            "the Procore project exists; the JDE business unit has accounts in F0901",
+        ),
+    )
+    cost_codes = setting_table(
+        it.instance,
+        it.variable("cost_code_map"),
+        "procore_cost_code",
+        "jde_account",
+        "Procore cost code (full code, or <project id>/<full code> for one project; a parent code maps its "
+        "children) -> JDE account BU.OBJ[.SUB], where BU may be {job} (the project's job business unit), "
+        f"staged from {it.variable('cost_code_map')}. Every line's account comes from this snapshot.",
+        GUARDED_BY,
+        job_account_problem,
+        clean_job_account,
+        cost_code_key_problem,
+        master=MasterData.asking(
+            "jde",
+            _accounts,
+            "the JDE account is in F0901 and postable ({job}: its object and subsidiary on some business "
+            "unit)",
+        ),
+    )
+    return projects, cost_codes
 
 
 # -- the resolver ------------------------------------------------------------------------------------------
@@ -94,8 +92,7 @@ procore_jde_mapping_tables: list[AssetsDefinition] = [
 class CostCodeMap(JobCostMap):
     """The project and cost-code tables checked against the staged F0901 (the JDE side's ``JobCostMap``): a
     cost code's row is looked for as ``<project id>/<full_code>``, then the code, then its parents; pure
-    once built (the mappers call it per line, no I/O)."""
+    once built (the mappers call it per line, no I/O). An instance's is a subclass on its own ``tables``."""
 
-    tables = (PROJECTS, COST_CODES)
     default_project = DEFAULT_PROJECT
     keys = staticmethod(cost_code_keys)

@@ -14,10 +14,8 @@ from connector_assets.procore.inbox_sensor import build_procore_inbox_sensor
 from connector_assets.saas.assets import saas_partitions
 
 from .hooks import ENTITY_FLOWS, SENSOR_DESCRIPTION
-from .integration import INTEGRATION
-from .procore_side import PROCORE
-from .suppliers import SUPPLIERS_FLOW
-from .vouchers import VOUCHERS_FLOW, vouchers_enabled
+from .integration import Own
+from .vouchers import vouchers_enabled
 
 
 def _describe_job(spec: FlowSpec) -> str:
@@ -34,17 +32,18 @@ def _describe_schedule(spec: FlowSpec, _cron_setting: str) -> str:
 JOBS = jde_day_closing_jobs(_describe_schedule, _describe_job)
 
 
-def inbox_sensor(flow_jobs: BuiltJobs) -> Any:
-    """Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends
-    none); the vouchers flow only while ``ML_PROCORE_JDE_VOUCHERS`` is on, asked at each tick. An instance on
-    a Procore company of its own reads its own endpoint's inbox, with its own connection's settings."""
+def inbox_sensor(own: Own, flow_jobs: BuiltJobs) -> Any:
+    """Procore's webhooks start ``own``'s Procore-sourced flows early (the suppliers flow reads JDE, which
+    sends none); the vouchers flow only while its ``vouchers`` setting is on, asked at each tick. An
+    instance on a Procore company of its own reads its own endpoint's inbox, with its own connection's
+    settings."""
     return build_procore_inbox_sensor(
-        f"{INTEGRATION}_inbox_sensor",
-        {spec.name: job for spec, job in flow_jobs.jobs.items() if spec is not SUPPLIERS_FLOW},
+        f"{own.name}_inbox_sensor",
+        {spec.name: job for spec, job in flow_jobs.jobs.items() if spec.source_system == "procore"},
         saas_partitions,
         entity_flows=ENTITY_FLOWS,
         description=SENSOR_DESCRIPTION,
-        enabled={VOUCHERS_FLOW.name: vouchers_enabled},
-        inbox=PROCORE.inbox(INBOX_SOURCE),
-        settings_scope=PROCORE.scope,
+        enabled={"vouchers": lambda: vouchers_enabled(own)},
+        inbox=own.procore.side.inbox(INBOX_SOURCE),
+        settings_scope=own.procore.side.scope,
     )

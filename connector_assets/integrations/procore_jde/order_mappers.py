@@ -11,15 +11,13 @@ from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.instance import Instance
 from connector_assets.jde.job_accounts import AccountWaits, JobAccount
 from connector_assets.jde.order_lines import TEXT_MAX, amount_line, unit_line
 from connector_assets.procore.document_fields import cut, document_label, order_date_of
 from connector_assets.procore.reconcile_documents import line_amount as procore_line_amount
-from connector_resources import settings
 from connector_resources.refusals import refused, source_invalid
 from connector_resources.said import refusal_for, reworded, said
-
-from .integration import setting
 
 Account = JobAccount | str  # the account a cost lands on, or why it has none
 Made = tuple[dict[str, Any], Decimal] | str  # an order line (without its account) and its amount, or why not
@@ -32,17 +30,15 @@ WORK_ORDER_CONTRACT = "WorkOrderContract"
 
 @dataclass(frozen=True)
 class OrderTypes:
-    """JDE order type (DCTO) by kind of Procore commitment (settings ML_PROCORE_JDE_PO/WO_ORDER_TYPE)."""
+    """JDE order type (DCTO) by kind of Procore commitment (an instance's ``po_order_type`` and
+    ``wo_order_type``)."""
 
     purchase_order: str = "OP"
     work_order: str = "OS"
 
     @classmethod
-    def from_settings(cls) -> OrderTypes:
-        return cls(
-            settings.value(setting("PO_ORDER_TYPE")).strip(),
-            settings.value(setting("WO_ORDER_TYPE")).strip(),
-        )
+    def of_instance(cls, it: Instance) -> OrderTypes:
+        return cls(it.setting("po_order_type"), it.setting("wo_order_type"))
 
     def of(self, commitment_type: Any) -> str | None:
         return {PURCHASE_ORDER_CONTRACT: self.purchase_order, WORK_ORDER_CONTRACT: self.work_order}.get(

@@ -16,12 +16,10 @@ from connector_assets.procore.companies import QUEUED_FIELD
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 
-from .integration import INTEGRATION
-
 log = get_logger(__name__)
 
-VOUCHERS = "vouchers"  # the flow whose records are approved requisitions (``vouchers.VOUCHERS_FLOW``)
-OPEN_ITEMS = 100_000  # the integration's open items read at most, once per pull
+VOUCHERS = "vouchers"  # the flow whose records are approved requisitions (``vouchers.vouchers_flow``)
+OPEN_ITEMS = 100_000  # the instance's open items read at most, once per pull
 
 
 @dataclass(frozen=True)
@@ -39,11 +37,14 @@ def _number(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def held_on(ledger: Ledger, keys: Iterable[str], dependency_key: Callable[[str], str]) -> dict[str, HeldOn]:
-    """Commitment id -> what the integration's open items held on its order (``dependency_key``) say."""
+def held_on(
+    ledger: Ledger, integration: str, keys: Iterable[str], dependency_key: Callable[[str], str]
+) -> dict[str, HeldOn]:
+    """Commitment id -> what the instance's (``integration``) open items held on its order
+    (``dependency_key``) say."""
     wanted = {dependency_key(key): key for key in keys}
     found: dict[str, HeldOn] = {}
-    for item in ledger.open_items(integration=INTEGRATION, limit=OPEN_ITEMS):
+    for item in ledger.open_items(integration=integration, limit=OPEN_ITEMS):
         key = wanted.get(item.depends_on or "")
         if key is None:
             continue

@@ -1,4 +1,4 @@
-"""Where this instance reads the Procore records its flows and reconciliation start from: the deployment's
+"""Where an instance reads the Procore records its flows and reconciliation start from: the deployment's
 Procore side (``procore/requisitions``, ``procore/commitments``, ``procore/vendors``,
 ``procore/commitment_change_orders``, with Procore's webhooks) when it reaches the deployment's Procore
 companies, or copies of its own (``<instance>/procore_requisitions`` ..., ``saas.own_side``) when its
@@ -11,22 +11,32 @@ connection's ``webhook_token``), whose inbox its sensor reads (``jobs``); its da
 source of truth.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
+from dagster import AssetKey
+
 from connector_assets.asset_keys import asset_key
 from connector_assets.saas.own_side import InstanceSide
 
-from .integration import INTEGRATION
+ENTITIES = ("requisitions", "commitments", "vendors", "commitment_change_orders")  # as the deployment stages
+STAGED = tuple(asset_key("procore", entity) for entity in ENTITIES)
 
-PROCORE = InstanceSide(INTEGRATION, "procore")
 
-_REQUISITIONS = asset_key("procore", "requisitions")
-_COMMITMENTS = asset_key("procore", "commitments")
-_VENDORS = asset_key("procore", "vendors")
-_CHANGE_ORDERS = asset_key("procore", "commitment_change_orders")
+@dataclass(frozen=True)
+class ProcoreSide:
+    """An instance's Procore side (``side``), where it reads each staged entity, and ``own_assets``: its own
+    staged copies (none on the deployment's connection), run by its flows' jobs as staged inputs."""
 
-REQUISITIONS_ASSET = PROCORE.key(_REQUISITIONS)
-COMMITMENTS_ASSET = PROCORE.key(_COMMITMENTS)
-STAGED_VENDORS = PROCORE.key(_VENDORS)
-CHANGE_ORDERS_ASSET = PROCORE.key(_CHANGE_ORDERS)
-# The instance's own staged copies (none on the deployment's connection), read through its own connection
-# by the flows' jobs as they read the deployment's (``wiring`` hands them to the jobs as staged inputs).
-own_procore_assets = PROCORE.assets(_REQUISITIONS, _COMMITMENTS, _VENDORS, _CHANGE_ORDERS)
+    side: InstanceSide
+    requisitions: AssetKey
+    commitments: AssetKey
+    vendors: AssetKey
+    change_orders: AssetKey
+    own_assets: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, instance: str) -> "ProcoreSide":
+        side = InstanceSide(instance, "procore")
+        requisitions, commitments, vendors, change_orders = (side.key(key) for key in STAGED)
+        return cls(side, requisitions, commitments, vendors, change_orders, tuple(side.assets(*STAGED)))

@@ -33,34 +33,20 @@ from connector_assets.procore.queued_reads import queued
 from connector_assets.procore.staged_documents import (
     commitment_kinds,
     day_commitments,
-    statuses,
     with_project,
 )
 from connector_assets.runtime.run_reads import first_in_run
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 
-from .cost_codes import COST_CODES, PROJECTS, CostCodeMap
-from .integration import (
-    INTEGRATION,
-    ROUTE,
-    SETTINGS_RESOURCES,
-    setting,
-    written_target,
-)
+from .cost_codes import CostCodeMap
+from .integration import Own
 from .order_mappers import OrderTypes, map_commitment
 from .order_pulls import OPEN_ITEMS as OPEN
 from .order_pulls import held_on, pullable
-from .procore_side import COMMITMENTS_ASSET, REQUISITIONS_ASSET
-from .vendors import (
-    VENDORS_FLOW,
-    remember_vendor_hold,
-    supplier_numbers,
-)
+from .vendors import remember_vendor_hold, supplier_numbers
 
 ENTITY = "purchase_order"
-APPROVED_SETTING = setting("APPROVED_STATUSES")  # the requisition statuses that count as approved
-MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 
 
 PurchaseOrderRecord = record_model(
@@ -85,13 +71,15 @@ class PurchaseOrders(JdePurchaseOrders):
     source_label = "Procore"
 
 
-def commitment_order(ledger: Ledger, commitment_id: str) -> str | None:
-    """The commitment's JDE order (``KCOO:DOCO:DCTO``, the cross-reference's target id), None while this
-    flow has not written it."""
-    return written_target(ledger, ENTITY, commitment_id)
+def commitment_order(own: Own, ledger: Ledger, commitment_id: str) -> str | None:
+    """The commitment's JDE order (``KCOO:DOCO:DCTO``, the cross-reference's target id), None while
+    ``own``'s flow has not written it."""
+    return own.written_target(ledger, ENTITY, commitment_id)
 
 
 def commitment_record(
+    own: Own,
+    vendors: FlowSpec,
     session: Any,
     suppliers: SupplierNumbers,
     books: CostCodeMap,
@@ -101,16 +89,15 @@ def commitment_record(
     ledger: Ledger | None = None,
 ) -> Mapped | Rejected:
     """One commitment from Procore (its record as ``reads`` listed it ahead, else read by id; its schedule
-    of values) and mapped; its vendor read once per ``reads``. With the ``ledger``, one listed ahead whose
-    vendor has no JDE number is held on it unread."""
+    of values) and mapped with ``own``'s order types; its vendor read once per ``reads``. With the
+    ``ledger``, one listed ahead whose vendor has no JDE number is held on it (``vendors``' record) unread."""
     reads = reads or RequisitionReads(session)
     schedules = reads.kept.schedules  # a commitment named on several days of a run: read once
     known = reads.commitments.get(commitment_id)
     if commitment_id not in schedules and isinstance(known, dict) and ledger is not None:
         vendor_id = vendor_id_of(known)  # a vendor with no JDE number yet holds it unread (``held_unread``)
         if vendor_id and suppliers.an8(vendor_id, lambda: reads.vendor(vendor_id)) is None:
-            hold = VENDORS_FLOW.dependency_key(vendor_id)
-            held = held_unread(ledger, ENTITY, commitment_id, hold)
+            held = held_unread(ledger, ENTITY, commitment_id, vendors.dependency_key(vendor_id))
             if held is not None:
                 return with_project(held, str(known.get("_project_id") or project_id or ""))
     if commitment_id not in schedules:
@@ -133,8 +120,8 @@ def commitment_record(
         job=job,
         line_accounts=accounts,
         an8=an8,
-        vendor_hold=VENDORS_FLOW.dependency_key(vendor_id) if vendor_id else None,
-        order_types=OrderTypes.from_settings(),
+        vendor_hold=vendors.dependency_key(vendor_id) if vendor_id else None,
+        order_types=OrderTypes.of_instance(own.it),
         waits=waits,
     )
     return with_project(mapped, project)
@@ -159,6 +146,8 @@ def read_ahead(
 
 
 def _orders(
+    own: Own,
+    vendors: FlowSpec,
     context: Any,
     books: CostCodeMap,
     wanted: dict[str, tuple[int | None, int]],
@@ -168,7 +157,7 @@ def _orders(
     """Each commitment (id -> project, company; ``kinds``: its type where the staged records say it)
     read from Procore in its company and mapped, after those and ``ahead`` (other days') by list."""
     ledger = context.resources.ledger.get()
-    suppliers = supplier_numbers(ledger, context.resources.jde, context)
+    suppliers = supplier_numbers(own, ledger, context.resources.jde, context)
     listed = {**(ahead or {}), **wanted}
     by_company: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     for commitment_id, (project_id, company) in listed.items():
@@ -184,96 +173,97 @@ def _orders(
         for commitment_id, (project_id, company) in wanted.items():
             read = reads[company]
             record = commitment_record(
-                read.session, suppliers, books, commitment_id, project_id, read, ledger
+                own, vendors, read.session, suppliers, books, commitment_id, project_id, read, ledger
             )
-            remember_vendor_hold(ledger, record, company)
+            remember_vendor_hold(ledger, vendors, record, company)
             yield tagged(record, company)
 
 
-def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The commitments of the partition's approved requisitions, and the written commitments changed in
-    the partition, each read from Procore and mapped once; on a run's first day, every day's by list."""
-    resources = context.resources
-    ledger, assets = resources.ledger.get(), (REQUISITIONS_ASSET, COMMITMENTS_ASSET)
+def purchase_orders_flow(own: Own, vendors: FlowSpec) -> Flow:
+    """``own``'s purchase orders flow, each order waiting for its vendor (``vendors``' record)."""
 
-    def wanted_on(day: str | None) -> dict[str, tuple[int | None, int]]:
-        written = lambda commitment_id: commitment_order(ledger, commitment_id) is not None  # noqa: E731
-        approved = statuses(APPROVED_SETTING)
-        return day_commitments(
-            resources.staging, assets, day, approved, written, first_company(resources.procore)
-        )
+    def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The commitments of the partition's approved requisitions, and the written commitments changed in
+        the partition, each read from Procore and mapped once; on a run's first day, every day's by list."""
+        resources = context.resources
+        ledger, assets = resources.ledger.get(), (own.procore.requisitions, own.procore.commitments)
 
-    wanted = wanted_on(partition)
-    if not wanted:
-        return
-    days = [partition]
-    if partition is not None and first_in_run(context, f"{INTEGRATION}/{ENTITY}"):
-        days = run_partitions(context)
-    ahead = {key: place for day in days for key, place in wanted_on(day).items()}
-    kinds = {
-        key: kind for day in days for key, kind in commitment_kinds(resources.staging, assets, day).items()
-    }
-    yield from _orders(context, CostCodeMap.load(resources.staging), wanted, kinds, ahead)
+        def wanted_on(day: str | None) -> dict[str, tuple[int | None, int]]:
+            written = lambda commitment_id: commitment_order(own, ledger, commitment_id) is not None  # noqa: E731
+            approved = own.statuses("approved_statuses")
+            return day_commitments(
+                resources.staging, assets, day, approved, written, first_company(resources.procore)
+            )
 
-
-def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named commitments read from Procore again and mapped with today's tables: a replay's, each
-    where its queue item says; and those pulled for the records held on them (no queue item of their own,
-    ``order_pulls``), where those records say, each only if the flow would write it."""
-    resources = context.resources
-    ledger, default = resources.ledger.get(), first_company(resources.procore)
-    places = queued(ledger, INTEGRATION, "purchase_orders", keys, default)
-    wanted = {key: (places.projects.get(key), places.companies[key]) for key in keys}
-    own = {
-        i.source_key for i in ledger.open_items(integration=INTEGRATION, flow="purchase_orders", limit=OPEN)
-    }
-    held = held_on(ledger, [key for key in keys if key not in own], PURCHASE_ORDERS_FLOW.dependency_key)
-    kinds: dict[str, Any] = {}
-    if held:
-        run_statuses = lambda company: step_kept(context, company).requisition_statuses  # noqa: E731
-        pulled = pullable(resources.procore, held, statuses(APPROVED_SETTING), default, run_statuses)
-        wanted = {
-            key: pulled.get(key, place) for key, place in wanted.items() if key not in held or key in pulled
+        wanted = wanted_on(partition)
+        if not wanted:
+            return
+        days = [partition]
+        if partition is not None and first_in_run(context, f"{own.name}/{ENTITY}"):
+            days = run_partitions(context)
+        ahead = {key: place for day in days for key, place in wanted_on(day).items()}
+        kinds = {
+            key: kind
+            for day in days
+            for key, kind in commitment_kinds(resources.staging, assets, day).items()
         }
-        # the kind of each as its requisitions name it (read for the check): only that kind's list asked
-        kinds = {k: v for _, c in pulled.values() for k, v in invoiced_kinds(run_statuses(c)).items()}
-    yield from _orders(context, CostCodeMap.today(resources.staging), wanted, kinds)
+        yield from _orders(own, vendors, context, own.costs.load(resources.staging), wanted, kinds, ahead)
 
+    def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named commitments read from Procore again and mapped with today's tables: a replay's, each
+        where its queue item says; and those pulled for the records held on them (no queue item of their own,
+        ``order_pulls``), where those records say, each only if the flow would write it."""
+        resources = context.resources
+        ledger, default = resources.ledger.get(), first_company(resources.procore)
+        places = queued(ledger, own.name, spec.name, keys, default)
+        wanted = {key: (places.projects.get(key), places.companies[key]) for key in keys}
+        mine = {i.source_key for i in ledger.open_items(integration=own.name, flow=spec.name, limit=OPEN)}
+        held = held_on(ledger, own.name, [key for key in keys if key not in mine], spec.dependency_key)
+        kinds: dict[str, Any] = {}
+        if held:
+            run_statuses = lambda company: step_kept(context, company).requisition_statuses  # noqa: E731
+            approved = own.statuses("approved_statuses")
+            pulled = pullable(resources.procore, held, approved, default, run_statuses)
+            wanted = {
+                key: pulled.get(key, place)
+                for key, place in wanted.items()
+                if key not in held or key in pulled
+            }
+            # the kind of each as its requisitions name it (read for the check): only that kind's list asked
+            kinds = {k: v for _, c in pulled.values() for k, v in invoiced_kinds(run_statuses(c)).items()}
+        yield from _orders(own, vendors, context, own.costs.today(resources.staging), wanted, kinds)
 
-PURCHASE_ORDERS_FLOW = ROUTE.flow(
-    "purchase_orders",
-    ENTITY,
-    PurchaseOrderRecord,
-    map_purchase_orders,
-    remap_purchase_orders,
-    PurchaseOrders,
-    # Procore: each commitment by id with its schedule of values (``commitment_lines``), its vendor.
-    reads={
-        "JDE": (PO_HEADER_TABLE,),
-        "procore": ("commitments", "commitment_line_items", "vendors", "cost_codes"),
-    },
-)
+    spec = own.route.flow(
+        "purchase_orders",
+        ENTITY,
+        PurchaseOrderRecord,
+        map_purchase_orders,
+        remap_purchase_orders,
+        PurchaseOrders,
+        # Procore: each commitment by id with its schedule of values (``commitment_lines``), its vendor.
+        reads={
+            "JDE": (PO_HEADER_TABLE,),
+            "procore": ("commitments", "commitment_line_items", "vendors", "cost_codes"),
+        },
+    )
+    assets = order_flow_assets(
+        own, spec, (own.procore.requisitions, own.procore.commitments), vendors, (vendors,)
+    )
+    # A replay maps with today's cost code table, restaged from today's file so a fixed row takes effect.
+    return Flow(spec, assets, replay=Replay(PurchaseOrders.for_replay, own.resources, outside=JDE_CHECKS))
 
 
 def order_flow_assets(
-    spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec, parents: tuple[FlowSpec, ...]
+    own: Own, spec: FlowSpec, staged: tuple[Any, ...], after: FlowSpec, parents: tuple[FlowSpec, ...]
 ) -> list[Any]:
     """A flow's assets after what its step reads (the staged Procore entities, F0901, the mapping tables)
     and after ``after``'s write: in one run, the vendor or order a record needs is in JDE before it is
     mapped. ``parents``: what its records wait for, pulled by its write step when never synced (a vendor
     or commitment unchanged since before the first day, which no window of their flow reads)."""
-    upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, after.key("written")]
+    upstream = [
+        *staged,
+        GL_ACCOUNTS.asset,
+        *(table.asset for table in own.costs.tables),
+        after.key("written"),
+    ]
     return build_flow_assets(spec, partitions_def=saas_daily_partitions(), upstream=upstream, parents=parents)
-
-
-purchase_order_assets = order_flow_assets(
-    PURCHASE_ORDERS_FLOW, (REQUISITIONS_ASSET, COMMITMENTS_ASSET), VENDORS_FLOW, (VENDORS_FLOW,)
-)
-
-
-# A replay maps with today's cost code table, restaged from today's file so a fixed row takes effect.
-FLOW = Flow(
-    PURCHASE_ORDERS_FLOW,
-    purchase_order_assets,
-    replay=Replay(PurchaseOrders.for_replay, SETTINGS_RESOURCES, outside=JDE_CHECKS),
-)

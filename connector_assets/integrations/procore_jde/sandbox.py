@@ -13,6 +13,8 @@ from connector_assets.procore.sandbox_setup import (
     link_sandbox_vendors_on_dev,
     register_sandbox_hook,
 )
+from connector_resources import settings
+from connector_resources.setting_declarations import integration_variable
 
 from .hooks import procore_hook_resources
 
@@ -22,10 +24,10 @@ def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, A
     ``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) at the JDE sandbox's real suppliers, in vendor id order (why:
     docs/integrations/procore_jde.md, "In `make dev`"). Idempotent: links that already name a JDE supplier
     are kept. Answers the Procore route's counts plus ``suppliers`` (how many JDE numbers were offered)."""
-    from .vendor_mappers import origin_format
-
+    default = (__package__ or "").rpartition(".")[2]  # ``make dev`` runs the default instance
+    origin_format = settings.read(integration_variable(default, "VENDOR_ORIGIN_FORMAT"))
     numbers = jde_supplier_numbers(jde_root)
-    done = link_sandbox_vendors(procore_root, numbers, origin_format().replace("{an8}", "{n}"))
+    done = link_sandbox_vendors(procore_root, numbers, origin_format.replace("{an8}", "{n}"))
     return {**done, "suppliers": len(numbers)}
 
 

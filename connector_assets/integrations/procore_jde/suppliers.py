@@ -9,10 +9,9 @@ from typing import Any
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
-from connector_assets.flows.core import Mapped, Rejected, audit_skip
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
 from connector_assets.flows.replays import Replay
 from connector_assets.jde.documents import suppliers_by_number
-from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.supplier_change_flows import supplier_changes_assets, supplier_changes_flow
 from connector_assets.jde.supplier_details import CONTACT_TABLES, supplier_details
 from connector_assets.jde.supplier_reads import staged_supplier_numbers
@@ -23,12 +22,7 @@ from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreResource
 from connector_resources.redaction import get_logger
 
-from .integration import (
-    INTEGRATION,
-    SETTINGS_RESOURCES,
-    SUPPLIERS_ROUTE,
-    VENDOR_PAIRS,
-)
+from .integration import Own
 from .vendor_mappers import (
     ProcoreVendorRecord,
     map_supplier,
@@ -37,22 +31,23 @@ from .vendor_mappers import (
 log = get_logger(__name__)
 
 
-def _linked_vendors(ledger: Ledger, an8s: Iterable[int]) -> dict[int, str]:
+def _linked_vendors(ledger: Ledger, integration: str, an8s: Iterable[int]) -> dict[int, str]:
     """Address number -> the Procore vendor linked to it (the ``vendors`` flow's cross-reference)."""
     linked = {}
     for an8 in sorted(set(an8s)):
-        xref = ledger.find_xref_by_target(INTEGRATION, "vendor", "JDE", str(an8))
+        xref = ledger.find_xref_by_target(integration, "vendor", "JDE", str(an8))
         if xref is not None:
             linked[an8] = xref.source_key
     return linked
 
 
 def supplier_records(
-    ledger: Ledger, jde: Any, procore: Any, an8s: Iterable[int]
+    own: Own, spec: FlowSpec, ledger: Ledger, jde: Any, procore: Any, an8s: Iterable[int]
 ) -> Iterator[Mapped | Rejected]:
-    """The linked suppliers among ``an8s`` as vendor PATCHes, their own echoes and lost conflicts left out."""
+    """The linked suppliers among ``an8s`` as vendor PATCHes of ``own``'s suppliers flow (``spec``), their
+    own echoes and lost conflicts left out."""
     wanted = set(an8s)
-    linked = _linked_vendors(ledger, wanted)
+    linked = _linked_vendors(ledger, own.name, wanted)
     if len(linked) < len(wanted):
         log.info("%d JDE supplier(s) are linked to no Procore vendor: not sent", len(wanted) - len(linked))
     if not linked:
@@ -63,7 +58,7 @@ def supplier_records(
     due: list[tuple[int, str, datetime | None, datetime | None]] = []
     for an8 in sorted(books):
         vendor_id = linked[an8]
-        since = VENDOR_PAIRS.synced_at(ledger, vendor_id)
+        since = own.pairs.synced_at(ledger, vendor_id)
         edited = details[an8].changed_at if an8 in details else None
         if pair_sync.only_ours(edited, since):
             continue  # changed only by our own write since the last sync
@@ -75,14 +70,14 @@ def supplier_records(
         for an8, vendor_id, since, edited in due:
             # The vendor's company: kept in the ledger when its staged record was mapped (the supplier
             # comes from JDE and names none); a vendor linked before several companies: the first.
-            company = vendor_company(ledger, INTEGRATION, vendor_id, default)
+            company = vendor_company(ledger, own.name, vendor_id, default)
             verdict = pair_sync.Verdict(True)
             if since is not None:
                 vendor = sessions.session(company).get("vendors", vendor_id)
                 procore_at = pair_sync.parse_stamp(vendor.get("updated_at"))
                 verdict = pair_sync.decide("JDE", edited, "Procore", procore_at, since)
             if not verdict.writes:
-                audit_skip(ledger, SUPPLIERS_FLOW, str(an8), verdict.conflict, target_id=vendor_id)
+                audit_skip(ledger, spec, str(an8), verdict.conflict, target_id=vendor_id)
                 continue
             record = pair_sync.with_conflict(
                 map_supplier(an8, vendor_id, books[an8], details.get(an8)), verdict.conflict
@@ -90,63 +85,55 @@ def supplier_records(
             yield tagged(record, company)
 
 
-def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The JDE day's changed suppliers that are linked to a Procore vendor, as vendor PATCHes."""
-    resources = context.resources
-    numbers = staged_supplier_numbers(resources.staging, partition)
-    numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
-    optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", CONTACT_TABLES)
-    with optional_tables.refusal_explained():
-        yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
+def suppliers_flow(own: Own) -> Flow:
+    """``own``'s suppliers flow: its JDE supplier changes back to the linked Procore vendors."""
 
+    def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The JDE day's changed suppliers that are linked to a Procore vendor, as vendor PATCHes."""
+        resources = context.resources
+        numbers = staged_supplier_numbers(resources.staging, partition)
+        numbers |= {int(k) for k in awaited_keys(context, partition, spec) if k.isdigit()}
+        optional_tables.announce(context.log, f"{own.name} {spec.name}", CONTACT_TABLES)
+        with optional_tables.refusal_explained():
+            ledger = resources.ledger.get()
+            yield from supplier_records(own, spec, ledger, resources.jde, resources.procore, numbers)
 
-def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named suppliers read from JDE again (replay)."""
-    resources = context.resources
-    numbers = {int(k) for k in keys if k.isdigit()}
-    with optional_tables.refusal_explained():
-        yield from supplier_records(resources.ledger.get(), resources.jde, resources.procore, numbers)
+    def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named suppliers read from JDE again (replay)."""
+        resources = context.resources
+        numbers = {int(k) for k in keys if k.isdigit()}
+        with optional_tables.refusal_explained():
+            ledger = resources.ledger.get()
+            yield from supplier_records(own, spec, ledger, resources.jde, resources.procore, numbers)
 
+    def patches_for_run(context: Any) -> Any:
+        return open_vendor_patches(
+            own, spec, context.resources.procore, context.resources.ledger.get(), context.run.run_id
+        )
 
-def _pair_written(ledger: Ledger, vendor_id: str, record: Mapped, run_id: str | None) -> None:
-    """After a vendor was patched: the pair's sync time moves, a conflict JDE won is audited."""
-    VENDOR_PAIRS.pair_written(ledger, vendor_id, record, SUPPLIERS_FLOW, vendor_id, run_id=run_id)
+    def patches_for_replay(built: dict[str, Any], ledger: Ledger, _spec: Any) -> Any:
+        return open_vendor_patches(own, spec, built["procore"], ledger, None)
 
-
-def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None):
-    """The Procore side's vendor target for this flow, on the step's company sessions."""
-    return open_patches(
-        procore,
-        ledger,
-        run_id,
-        integration=INTEGRATION,
-        erp="JDE",
-        erp_record="supplier",
-        written=_pair_written,
+    spec = supplier_changes_flow(
+        own.suppliers_route,
+        ProcoreVendorRecord,
+        map_suppliers,
+        remap_suppliers,
+        patches_for_run,
+        # The app's pool (limit 1), shared with the Procore source reads and the origin mark: Procore's
+        # limits are per app, whatever the company.
+        write_pool=ProcoreResource.from_settings().concurrency_pool,
     )
+    return Flow(spec, supplier_changes_assets(spec), replay=Replay(patches_for_replay, own.resources))
 
 
-def _patches_for_run(context: Any):
-    return open_vendor_patches(context.resources.procore, context.resources.ledger.get(), context.run.run_id)
+def open_vendor_patches(own: Own, spec: FlowSpec, procore: Any, ledger: Ledger, run_id: str | None):
+    """The Procore side's vendor target for ``own``'s suppliers flow (``spec``), on the step's company
+    sessions; after a vendor was patched the pair's sync time moves, a conflict JDE won is audited."""
 
+    def pair_written(ledger: Ledger, vendor_id: str, record: Mapped, run_id: str | None) -> None:
+        own.pairs.pair_written(ledger, vendor_id, record, spec, vendor_id, run_id=run_id)
 
-SUPPLIERS_FLOW = supplier_changes_flow(
-    SUPPLIERS_ROUTE,
-    ProcoreVendorRecord,
-    map_suppliers,
-    remap_suppliers,
-    _patches_for_run,
-    # The app's pool (limit 1), shared with the Procore source reads and the origin mark: Procore's limits
-    # are per app, whatever the company.
-    write_pool=ProcoreResource.from_settings().concurrency_pool,
-)
-supplier_assets = supplier_changes_assets(SUPPLIERS_FLOW)
-# The staged F0116 this flow reads, named ``*_tables`` so the tests' worlds (``asset_runs``) find it.
-supplier_tables = [supplier_addresses_asset]
-
-
-def _patches_for_replay(built: dict[str, Any], ledger: Ledger, _spec: Any) -> Any:
-    return open_vendor_patches(built["procore"], ledger, None)
-
-
-FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=Replay(_patches_for_replay, SETTINGS_RESOURCES))
+    return open_patches(
+        procore, ledger, run_id, integration=own.name, erp="JDE", erp_record="supplier", written=pair_written
+    )

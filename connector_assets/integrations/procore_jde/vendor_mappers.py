@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.record_models import Column, matching, record_model, string
 
 # ML_AddUpdateSupplier's limits and F0116 / F0115 / F01151 column lengths, shared by every supplier flow.
@@ -28,21 +29,14 @@ from connector_assets.procore.vendor_fields import (
     tax_id,
     text,
 )
-from connector_resources import settings
 from connector_resources.refusals import source_invalid
-
-from .integration import setting
-
-ORIGIN_SETTING = setting("VENDOR_ORIGIN_FORMAT")
-COMPANY_SETTING = setting("VENDOR_COMPANY")
-BANK_SETTING = setting("VENDOR_BANK_FIELDS")
 
 BANK_KEY = "Bank_Fingerprint"  # in the body instead of the numbers; the target swaps it for them
 
 
-def origin_format() -> str:
-    """``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``: how an origin_id spells the address number (``{an8}``)."""
-    return settings.read(ORIGIN_SETTING)
+def origin_format(it: Instance) -> str:
+    """``it``'s ``vendor_origin_format``: how an origin_id spells the address number (``{an8}``)."""
+    return it.setting("vendor_origin_format")
 
 
 def format_origin(an8: int | str, fmt: str) -> str:
@@ -61,9 +55,9 @@ def parse_origin(origin_id: Any, fmt: str) -> int | None:
     return int(match.group(1)) or None if match else None
 
 
-def bank_fields() -> tuple[str, str] | None:
-    """``ML_PROCORE_JDE_VENDOR_BANK_FIELDS``: (routing field, account field), or None (banking not moved)."""
-    return bank_field_names(settings.read(BANK_SETTING))
+def bank_fields(it: Instance) -> tuple[str, str] | None:
+    """``it``'s ``vendor_bank_fields``: (routing field, account field), or None (banking not moved)."""
+    return bank_field_names(it.setting("vendor_bank_fields"))
 
 
 def long_address_number(vendor_id: str) -> str | None:

@@ -4,7 +4,7 @@ written back (``vendor_mark_step``). Matching order, the mark and the 409: docs/
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
@@ -28,22 +28,13 @@ from connector_assets.procore.vendor_target import (
     vendors_by_id,
 )
 from connector_assets.saas.entities import saas_daily_partitions
-from connector_resources import settings
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 
-from .integration import (
-    INTEGRATION,
-    ROUTE,
-    SETTINGS_RESOURCES,
-    VENDOR_PAIRS,
-    written_target,
-)
-from .procore_side import STAGED_VENDORS
+from .integration import Own
 from .vendor_mappers import (
     BANK_KEY,
-    COMPANY_SETTING,
     JdeSupplierRecord,
     VendorMatch,
     bank_fields,
@@ -58,35 +49,38 @@ from .vendor_mappers import (
 log = get_logger(__name__)
 
 
-def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | None:
+def vendor_an8(own: Own, ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | None:
     """The JDE address number of a Procore vendor: the ledger's link first, then a parsable ``origin_id``
     (``JDE-V-10442`` or ``10442``); None when neither names one (the vendor is not in JDE yet)."""
-    linked = written_target(ledger, "vendor", vendor_id)
+    linked = own.written_target(ledger, "vendor", vendor_id)
     if linked:
         return linked
-    an8 = parse_origin((vendor or {}).get("origin_id"), origin_format())
+    an8 = parse_origin((vendor or {}).get("origin_id"), origin_format(own.it))
     return str(an8) if an8 else None
 
 
-def supplier_numbers(ledger: Ledger, jde: Any | None, context: Any = None) -> SupplierNumbers:
+def supplier_numbers(own: Own, ledger: Ledger, jde: Any | None, context: Any = None) -> SupplierNumbers:
     """A Procore vendor's JDE supplier (``SupplierNumbers``): the cross-reference, else the AN8 its
     ``origin_id`` names when JDE holds it (without ``jde``: the cross-reference only); None holds."""
     return SupplierNumbers(
         jde,
-        lambda vendor_id: vendor_an8(ledger, vendor_id, None),
-        lambda vendor: parse_origin((vendor or {}).get("origin_id"), origin_format()),
+        lambda vendor_id: vendor_an8(own, ledger, vendor_id, None),
+        lambda vendor: parse_origin((vendor or {}).get("origin_id"), origin_format(own.it)),
         "Procore",
         run_held(context),  # what JDE was asked, kept for the run's days
     )
 
 
-def remember_vendor_hold(ledger: Ledger, record: Mapped | Rejected, company: int) -> None:
-    """An order or voucher held on its vendor: the vendor's company is remembered for the vendors flow,
-    which then reads the awaited vendor in its company even when it was not staged (unchanged) that day."""
-    remember_held_vendor(ledger, INTEGRATION, VENDORS_FLOW.dependency_key(""), record, company)
+def remember_vendor_hold(ledger: Ledger, vendors: FlowSpec, record: Mapped | Rejected, company: int) -> None:
+    """An order or voucher held on its vendor (the ``vendors`` flow's record): the vendor's company is
+    remembered for that flow, which then reads the awaited vendor in its company even when it was not
+    staged (unchanged) that day."""
+    remember_held_vendor(ledger, vendors.integration, vendors.dependency_key(""), record, company)
 
 
 def vendor_records(
+    own: Own,
+    spec: FlowSpec,
     ledger: Ledger,
     jde: Any,
     vendors: list[dict[str, Any]],
@@ -94,17 +88,17 @@ def vendor_records(
     *,
     named_by_replay: bool = False,
 ) -> Iterator[Mapped | Rejected]:
-    """``vendors`` as supplier records (matched, checked against JDE, conflicts decided), each with its
-    company. A day's run leaves out our own writes' echoes; a replay (``named_by_replay``) maps each vendor
-    asked for, the content hash skipping one up to date."""
+    """``vendors`` as supplier records of ``own``'s vendors flow (``spec``: matched, checked against JDE,
+    conflicts decided), each with its company. A day's run leaves out our own writes' echoes; a replay
+    (``named_by_replay``) maps each vendor asked for, the content hash skipping one up to date."""
     if not vendors:
         return  # no JDE session opened for an empty day
-    fmt, company, bank = origin_format(), settings.value(COMPANY_SETTING).strip(), bank_fields()
+    fmt, company, bank = origin_format(own.it), own.it.setting("vendor_company"), bank_fields(own.it)
     linked: dict[str, int] = {}
     named: dict[str, int] = {}
     for vendor in vendors:
         key = str(vendor["id"])
-        if an8_linked := written_target(ledger, "vendor", key):
+        if an8_linked := own.written_target(ledger, "vendor", key):
             linked[key] = int(an8_linked)
         elif (an8 := parse_origin(vendor.get("origin_id"), fmt)) is not None:
             named[key] = an8
@@ -114,13 +108,13 @@ def vendor_records(
     for vendor in vendors:
         key = str(vendor["id"])
         if key in linked:
-            since = VENDOR_PAIRS.synced_at(ledger, key)
+            since = own.pairs.synced_at(ledger, key)
             edited = pair_sync.parse_stamp(vendor.get("updated_at"))
             if not named_by_replay and pair_sync.only_ours(edited, since):
                 continue  # changed only by our own writes since the last sync
             verdict = pair_sync.decide("Procore", edited, "JDE", stamps.get(linked[key]), since)
             if not verdict.writes:
-                audit_skip(ledger, VENDORS_FLOW, key, verdict.conflict)
+                audit_skip(ledger, spec, key, verdict.conflict)
                 continue
             match = VendorMatch(linked[key], True, True)
         else:
@@ -134,48 +128,22 @@ def vendor_records(
         yield record if default_company is None else tagged(record, record_company(vendor, default_company))
 
 
-def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's changed Procore vendors, and those held records wait for, as JDE suppliers."""
-    resources = context.resources
-    ledger = resources.ledger.get()
-    awaited = awaited_keys(context, partition, VENDORS_FLOW)
-    vendors = day_vendors(
-        resources.staging, STAGED_VENDORS, partition, ledger, INTEGRATION, resources.procore, awaited
-    )
-    optional_tables.announce(context.log, f"{INTEGRATION} {VENDORS_FLOW.name}", CONTACT_TABLES)
-    with optional_tables.refusal_explained():
-        yield from vendor_records(ledger, resources.jde, vendors, first_company(resources.procore))
-
-
-def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named vendors read from Procore again and mapped with today's settings (replay)."""
-    resources = context.resources
-    ledger = resources.ledger.get()
-    wanted = [k for k in keys if k.isdigit()]
-    queued = queued_companies(ledger, INTEGRATION, VENDORS_FLOW.name, wanted, 0)  # 0: the item names none
-    # the vendors the run's mapping steps read already (a pull's vendors are those of the orders just mapped)
-    kept = lambda company: step_kept(context, company).vendors  # noqa: E731
-    vendors = vendors_by_id(
-        resources.procore, ledger, INTEGRATION, wanted, {k: c for k, c in queued.items() if c}, kept
-    )
-    with optional_tables.refusal_explained():
-        yield from vendor_records(
-            ledger, resources.jde, vendors, first_company(resources.procore), named_by_replay=True
-        )
-
-
 class ProcoreSuppliers(LinkedSuppliers):
     """The JDE side's supplier target for Procore vendors (``jde.linked_suppliers``): bank numbers read
-    from the vendor in its company at write time, the pair's sync time recorded on a write."""
+    from the vendor in its company at write time, the pair's sync time recorded on a write. An instance
+    writes through a subclass of its own (``vendors_flow``): its bank fields, its pairs."""
+
+    own: ClassVar[Own]
 
     @classmethod
     @contextmanager
     def open_on(cls, resource: Callable[[str], Any], held: targets.Held) -> Iterator[Self]:
         """On one JDE session and Procore's company sessions (the vendor's bank numbers are read there)."""
-        procore, (ledger, run_id, partition, spec) = resource("procore"), held[:4]
+        procore, (ledger, run_id, partition, spec), own = resource("procore"), held[:4], cls.own
 
         def bank(record: Mapped) -> tuple[str, str]:
-            return bank_numbers(record_vendor(procore, sessions, ledger, INTEGRATION, record), bank_fields())
+            fields = bank_fields(own.it)
+            return bank_numbers(record_vendor(procore, sessions, ledger, own.name, record), fields)
 
         def inactive(record: Mapped) -> str:
             return (
@@ -184,7 +152,7 @@ class ProcoreSuppliers(LinkedSuppliers):
             )
 
         def written(record: Mapped, an8: str) -> None:
-            VENDOR_PAIRS.pair_written(
+            own.pairs.pair_written(
                 ledger, record.source_key, record, spec, an8, run_id=run_id, partition=partition
             )
 
@@ -195,49 +163,85 @@ class ProcoreSuppliers(LinkedSuppliers):
             )  # fmt: skip
 
 
-VENDORS_FLOW = ROUTE.flow(
-    "vendors",
-    "vendor",
-    JdeSupplierRecord,
-    map_records=map_vendors,
-    remap=remap_vendors,
-    target=ProcoreSuppliers,
-    # F0101 searched by tax ID / ALKY, F0401 for an origin_id's supplier; F0116 / F0115 / F01151 for JDE's
-    # latest change stamp (newer wins, ``jde.supplier_details``), each only while its setting is on.
-    reads={
-        "JDE": (targets.ADDRESS_BOOK_TABLE, SUPPLIERS.table, *contact_reads()),
-        "procore": ("vendors",),
-    },
-    writes={"procore": ("vendors",)},  # the origin mark, beside the target's suppliers
-)
+def vendors_flow(own: Own) -> Flow:
+    """``own``'s vendors flow: its Procore vendors as JDE suppliers, the origin mark written back."""
+
+    def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+        """The partition's changed Procore vendors, and those held records wait for, as JDE suppliers."""
+        resources = context.resources
+        ledger = resources.ledger.get()
+        awaited = awaited_keys(context, partition, spec)
+        staged = own.procore.vendors
+        vendors = day_vendors(
+            resources.staging, staged, partition, ledger, own.name, resources.procore, awaited
+        )
+        optional_tables.announce(context.log, f"{own.name} {spec.name}", CONTACT_TABLES)
+        with optional_tables.refusal_explained():
+            default = first_company(resources.procore)
+            yield from vendor_records(own, spec, ledger, resources.jde, vendors, default)
+
+    def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+        """The named vendors read from Procore again and mapped with today's settings (replay)."""
+        resources = context.resources
+        ledger = resources.ledger.get()
+        wanted = [k for k in keys if k.isdigit()]
+        queued = queued_companies(ledger, own.name, spec.name, wanted, 0)  # 0: the item names none
+        # the vendors the run's mapping steps read already (a pull's vendors: those of the orders just mapped)
+        kept = lambda company: step_kept(context, company).vendors  # noqa: E731
+        vendors = vendors_by_id(
+            resources.procore, ledger, own.name, wanted, {k: c for k, c in queued.items() if c}, kept
+        )
+        with optional_tables.refusal_explained():
+            yield from vendor_records(
+                own,
+                spec,
+                ledger,
+                resources.jde,
+                vendors,
+                first_company(resources.procore),
+                named_by_replay=True,
+            )
+
+    target = type("ProcoreSuppliers", (ProcoreSuppliers,), {"own": own})
+    spec = own.route.flow(
+        "vendors",
+        "vendor",
+        JdeSupplierRecord,
+        map_records=map_vendors,
+        remap=remap_vendors,
+        target=target,
+        # F0101 searched by tax ID / ALKY, F0401 for an origin_id's supplier; F0116 / F0115 / F01151 for JDE's
+        # latest change stamp (newer wins, ``jde.supplier_details``), each only while its setting is on.
+        reads={
+            "JDE": (targets.ADDRESS_BOOK_TABLE, SUPPLIERS.table, *contact_reads()),
+            "procore": ("vendors",),
+        },
+        writes={"procore": ("vendors",)},  # the origin mark, beside the target's suppliers
+    )
+    assets = [
+        *build_flow_assets(spec, partitions_def=saas_daily_partitions(), upstream=[own.procore.vendors]),
+        # origin_id / origin_code back onto the vendor, after the write
+        build_vendor_marks(
+            spec,
+            saas_daily_partitions(),
+            lambda: origin_mark(own, spec),
+            erp="JDE",
+            erp_id="the JDE address number",
+        ),
+    ]
+    # The replay's target holds the replay's ledger: it records the pair's sync time and its verdicts there.
+    return Flow(spec, assets, replay=Replay(target.for_replay, own.resources))
 
 
-def origin_mark(spec: FlowSpec) -> OriginMark:
-    """This integration's marks: the JDE address number as ``origin_id`` (in the configured format, read
-    once per run) and ``origin_code``; a written mark also moves the pair's sync time."""
-    fmt = origin_format()
+def origin_mark(own: Own, spec: FlowSpec) -> OriginMark:
+    """``own``'s marks: the JDE address number as ``origin_id`` (in the configured format, read once per
+    run) and ``origin_code``; a written mark also moves the pair's sync time."""
+    fmt = origin_format(own.it)
     return OriginMark(
-        integration=INTEGRATION,
+        integration=own.name,
         flow=spec.name,
         target_system="JDE",
         target_label="JDE supplier",
         values=lambda an8: {"origin_id": format_origin(an8, fmt), "origin_code": str(int(an8))},
-        marked=VENDOR_PAIRS.mark_synced,
+        marked=own.pairs.mark_synced,
     )
-
-
-vendor_assets = [
-    *build_flow_assets(VENDORS_FLOW, partitions_def=saas_daily_partitions(), upstream=[STAGED_VENDORS]),
-    # origin_id / origin_code back onto the vendor, after the write
-    build_vendor_marks(
-        VENDORS_FLOW,
-        saas_daily_partitions(),
-        lambda: origin_mark(VENDORS_FLOW),
-        erp="JDE",
-        erp_id="the JDE address number",
-    ),
-]
-
-
-# The replay's target holds the replay's ledger: it records the pair's sync time and its verdicts there.
-FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=Replay(ProcoreSuppliers.for_replay, SETTINGS_RESOURCES))

@@ -80,8 +80,8 @@ class VoucherInputs:
     project_label: str  # "562949953432100 (Neubau Bürozentrum München)"
     an8: str | None  # the vendor's JDE address number (vendors.vendor_an8), None when it has none
     order_id: str | None  # the PO xref's target id "KCOO:DOCO:DCTO", None until the PO is written
-    order_dependency: str  # PURCHASE_ORDERS_FLOW.dependency_key(commitment id)
-    vendor_dependency: str | None  # VENDORS_FLOW.dependency_key(vendor id), None without a vendor
+    order_dependency: str  # the purchase orders flow's dependency_key(commitment id)
+    vendor_dependency: str | None  # the vendors flow's dependency_key(vendor id), None without a vendor
     updated_at: datetime
 
 

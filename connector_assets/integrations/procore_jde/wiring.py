@@ -1,6 +1,6 @@
-"""What Procore -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the five
-flows with a job and a day-closing schedule each, the mapping tables, the inbox sensor, the
-reconciliation; each flow's replays are its own (``Flow.replay``).
+"""What Procore -> JD Edwards puts into Dagster and ``ml-connector replay`` for one instance
+(``flows.assembly``): the five flows with a job and a day-closing schedule each, the mapping tables, the
+inbox sensor, the reconciliation; each flow's replays are its own (``Flow.replay``).
 
 An instance reaching a Procore company of its own (``procore_side``) stages that company's records itself,
 and its inbox sensor reads the events of its own receiver endpoint (``/webhooks/<instance>_procore``), never
@@ -8,37 +8,40 @@ the deployment's companies' rows (which it would mark processed for the deployme
 """
 
 from connector_assets.flows.assembly import IntegrationParts
+from connector_assets.flows.instance import Instance
+from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.jde.supplier_addresses import supplier_addresses_unless_staged
 
-from . import (
-    change_orders,
-    cost_codes,
-    purchase_orders,
-    suppliers,
-    vendors,
-    vouchers,
-)
-from .cost_codes import procore_jde_mapping_tables
+from .change_orders import change_orders_flow
+from .integration import Own
 from .jobs import JOBS, inbox_sensor
-from .procore_side import own_procore_assets
-
-FLOWS = (vendors.FLOW, suppliers.FLOW, purchase_orders.FLOW, vouchers.FLOW, change_orders.FLOW)
-
-# F0116 for the suppliers flow: this package's copy only when the flows that send addresses do not stage it.
-staged_tables = supplier_addresses_unless_staged()
-
-# Each flow's job runs the staged sources and mapping tables its mapped step reads, then its own steps
-# (``jobs``); an instance with a Procore company of its own stages its Procore records in its own group,
-# named here so its jobs run them.
-FLOW_JOBS = JOBS.build(FLOWS, [*procore_jde_mapping_tables, *staged_tables, *own_procore_assets])
-procore_inbox_sensor = inbox_sensor(FLOW_JOBS)
+from .manual_pairs import pairings
+from .purchase_orders import purchase_orders_flow
+from .reconcile.assets import reconciliation
+from .suppliers import suppliers_flow
+from .vendors import vendors_flow
+from .vouchers import vouchers_flow
 
 
-def parts() -> IntegrationParts:
-    """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
-    return IntegrationParts.assembled(
-        __package__,
-        [FLOW_JOBS],
-        sensors=[procore_inbox_sensor],
-        mapping_tables=cost_codes.TABLES,
+def build(it: Instance) -> IntegrationParts:
+    """``it``'s flows, tables, jobs, schedules, inbox sensor, pairings and reconciliation, named after it
+    and reading its settings."""
+    own = Own.of(it)
+    vendors = vendors_flow(own)
+    orders = purchase_orders_flow(own, vendors.spec)
+    vouchers = vouchers_flow(own, orders.spec, vendors.spec)
+    change_orders = change_orders_flow(own, orders.spec, vendors.spec)
+    flows = (vendors, suppliers_flow(own), orders, vouchers, change_orders)
+    tables = [build_mapping_table_asset(table, group=it.instance) for table in own.costs.tables]
+    # Each flow's job runs the staged sources and mapping tables its mapped step reads, then its own steps:
+    # F0116 only when the flows that send addresses do not stage it; an own Procore company's records.
+    built = JOBS.build(flows, [*tables, *supplier_addresses_unless_staged(), *own.procore.own_assets])
+    return IntegrationParts.of(
+        it.instance,
+        [built],
+        reconciliation=reconciliation(own, (vendors, orders, vouchers, change_orders)).wiring(),
+        pairings=pairings(it),
+        sensors=[inbox_sensor(own, built)],
+        mapping_tables=own.costs.tables,
+        package=__package__ or "",  # where ``make dev`` finds its ``sandbox`` part, whichever instance
     )

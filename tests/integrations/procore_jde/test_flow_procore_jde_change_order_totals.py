@@ -28,10 +28,10 @@ from typing import Any
 
 import pytest
 import requests
+from procore_jde_parts import RECONCILIATION
 from procore_jde_proofs import APPROVED, MASTER, change_order_added, posts
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, jde_settings, procore_jde_world
 
-from connector_assets.integrations.procore_jde.reconcile.assets import RECONCILIATION
 from connector_assets.jde.purchase_orders import UPDATE_PURCHASE_ORDER
 
 pytestmark = pytest.mark.filterwarnings(

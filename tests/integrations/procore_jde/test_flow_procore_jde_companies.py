@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import requests
 from dagster import AssetKey
+from procore_jde_parts import INTEGRATION, origin_format
 from procore_jde_world import ProcoreClerk, ProcoreJdeWorld, procore_jde_world
 
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.integrations.procore_jde.vendor_mappers import format_origin, origin_format
+from connector_assets.integrations.procore_jde.vendor_mappers import format_origin
 from connector_assets.procore.companies import vendor_company
 
 # Runs here mix unpartitioned tables with the day's assets; the kit silences this for Dagster, not pytest.

@@ -21,13 +21,10 @@ from __future__ import annotations
 import procore_jde_proofs as proofs
 import pytest
 from flow_proofs import two_runs_write_once
+from procore_jde_parts import CHANGE_ORDERS, PURCHASE_ORDERS, PURCHASE_ORDERS_FLOW, VOUCHERS, VOUCHERS_FLOW
 from procore_jde_world import procore_jde_world
 
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.procore_jde import change_orders, purchase_orders
-from connector_assets.integrations.procore_jde import vouchers as voucher_flow
-from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 
 pytestmark = [pytest.mark.timeout(900), *proofs.SILENCED]  # races of two spawned runs: load 15 too
 
@@ -37,7 +34,7 @@ def test_two_runs_writing_one_day_to_jde_on_one_postgresql_ledger_post_each_reco
 ):
     with procore_jde_world(tmp_path, db=pg_schema_url) as world:
         resources = lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")}  # noqa: E731
-        replays = build_replays([purchase_orders.FLOW, voucher_flow.FLOW, change_orders.FLOW], resources)
+        replays = build_replays([PURCHASE_ORDERS, VOUCHERS, CHANGE_ORDERS], resources)
         approved = proofs.approve_a_day(world)
         commitments, requisitions = approved.commitments, set(approved.requisitions)
         mapped = world.run("procore/requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]

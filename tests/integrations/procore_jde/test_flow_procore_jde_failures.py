@@ -31,15 +31,11 @@ import pytest
 from asset_runs import metadata_values, step_failures
 from instances import instance_for_test
 from mapping_rows import import_file, save_unchecked
+from procore_jde_parts import COST_CODES, INTEGRATION, PURCHASE_ORDERS_FLOW, VOUCHERS, VOUCHERS_FLOW
 from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
 from roots import ROOT
 from sandbox_logins import on_simulator
 
-from connector_assets.integrations.procore_jde import vouchers
-from connector_assets.integrations.procore_jde.cost_codes import COST_CODES
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 from connector_resources.jde import JdeAisResource
 from connector_resources.jde.session import JdeSession
 
@@ -191,7 +187,7 @@ def test_a_day_on_accounts_not_set_up_yet_is_held_on_them_not_refused_and_sends_
 
         # A replay sweep asks JDE (its account check reads F0901), finds no such account, sends nothing.
         reads = world.jde_state()["calls"].get(DATA_SERVICE, 0)
-        world.replay_queued(VOUCHERS_FLOW.name, vouchers.FLOW)
+        world.replay_queued(VOUCHERS_FLOW.name, VOUCHERS)
         assert world.jde_state()["calls"].get(DATA_SERVICE, 0) > reads
         items = world.ledger.open_items(integration=INTEGRATION, flow=VOUCHERS_FLOW.name)
         assert {i.status for i in items} == {"held"} and {i.source_key for i in items} == requisitions

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from procore_jde_parts import CHANGE_ORDERS, PURCHASE_ORDERS, commitment_record, supplier_numbers
+from procore_jde_parts import VENDORS as VENDOR_FLOW
 from procore_jde_proofs import CREATE_PURCHASE_ORDER, posts
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.procore_jde import change_orders, purchase_orders, vendors
 from connector_assets.procore.document_reads import Kept, RequisitionReads
 from connector_resources.replay import replay_items
 
@@ -74,7 +75,7 @@ def test_an_order_whose_vendor_names_a_missing_jde_supplier_is_held_then_written
         for i in world.ledger.open_items(integration=INTEGRATION, flow="vendors")
         if i.source_key == vendor_id
     ]
-    replay_items(world.ledger, vendor_items, build_replays([vendors.FLOW], resources))
+    replay_items(world.ledger, vendor_items, build_replays([VENDOR_FLOW], resources))
     an8 = world.xrefs("vendor")[vendor_id]
     assert an8 and int(an8) != missing
     released = [
@@ -83,7 +84,7 @@ def test_an_order_whose_vendor_names_a_missing_jde_supplier_is_held_then_written
         if i.source_key == commitment_id
     ]
     assert released and released[0].status != "held", released
-    replay_items(world.ledger, released, build_replays([purchase_orders.FLOW, change_orders.FLOW], resources))
+    replay_items(world.ledger, released, build_replays([PURCHASE_ORDERS, CHANGE_ORDERS], resources))
     assert world.queue("purchase_orders").get(commitment_id) is None, world.queue("purchase_orders")
     [order] = orders_of(world, commitment_id)
     assert int(order["AN8"]) == int(an8)
@@ -110,8 +111,8 @@ def assert_held_unread(world: ProcoreJdeWorld, commitment_id: str, vendor_id: st
         listed = session.get("commitments", commitment_id)
     kept = Kept(commitments={commitment_id: listed})
     reads = RequisitionReads(NoLineReads(), kept)
-    suppliers = vendors.supplier_numbers(world.ledger, None)
-    held = purchase_orders.commitment_record(
+    suppliers = supplier_numbers(world.ledger, None)
+    held = commitment_record(
         reads.session,
         suppliers,
         None,

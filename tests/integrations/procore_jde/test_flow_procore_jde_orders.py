@@ -23,12 +23,11 @@ from typing import Any
 import pytest
 from instances import instance_for_test
 from mapping_rows import import_file
+from procore_jde_parts import CHANGE_ORDERS, COST_CODES, PURCHASE_ORDERS, CostCodeMap
 from procore_jde_proofs import APPROVED, MASTER, change_order_added
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.procore_jde import change_orders, purchase_orders
-from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, CostCodeMap
 from connector_resources.replay import replay_items
 
 # Runs here mix unpartitioned tables with the day's assets; the kit silences this for Dagster, not pytest.
@@ -191,7 +190,7 @@ def test_the_queued_commitment_is_written_once_the_table_is_fixed_and_the_other_
         resources=world.resources,
     )
     replays = build_replays(
-        [purchase_orders.FLOW, change_orders.FLOW],
+        [PURCHASE_ORDERS, CHANGE_ORDERS],
         lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")},
     )
     summary = replay_items(

@@ -17,13 +17,11 @@ from typing import Any
 import pytest
 from dagster import AssetKey
 from instances import instance_for_test
+from procore_jde_parts import INTEGRATION, VENDOR_PAIRS, VENDORS, vendor_an8
 from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world
 
 from connector_assets.flows import pair_sync
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.procore_jde import vendors
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, VENDOR_PAIRS
-from connector_assets.integrations.procore_jde.vendors import vendor_an8
 from connector_resources.replay import replay_items
 from connector_sandbox.jde_ais.dates import to_hhmmss, to_julian
 
@@ -211,9 +209,7 @@ def test_a_vendor_whose_origin_id_names_a_jde_supplier_is_adopted_not_duplicated
 
     # Procore's user clears the wrong origin_id; the replay reads the vendor again and adds it, once.
     world.edit_vendor(missing["id"], origin_id=None)
-    replays = build_replays(
-        [vendors.FLOW], lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")}
-    )
+    replays = build_replays([VENDORS], lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")})
     [item] = [
         i
         for i in world.ledger.open_items(integration=INTEGRATION, flow="vendors")

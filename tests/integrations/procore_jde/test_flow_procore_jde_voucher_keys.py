@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from procore_jde_parts import VOUCHERS as VOUCHER_FLOW
 from procore_jde_world import CLERK, GENEROUS, INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.procore_jde import vouchers
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_resources.replay import replay_items
 from connector_sandbox.procore.settings import DEFAULT_CLIENT, ProcoreSandboxSettings
@@ -61,7 +61,7 @@ def test_a_15_digit_requisition_is_vouchered_once_under_its_compact_key_and_a_re
     world.run(*VOUCHERS)  # held on its purchase order
     world.run(*ORDERS)
     resources = world.resources
-    replays = build_replays([vouchers.FLOW], lambda: {k: resources[k] for k in ("jde", "procore", "staging")})
+    replays = build_replays([VOUCHER_FLOW], lambda: {k: resources[k] for k in ("jde", "procore", "staging")})
     items = world.ledger.open_items(integration=INTEGRATION, flow="vouchers")
     replay_items(world.ledger, [i for i in items if i.status != "held"], replays)
     assert str(LONG_ID) not in world.queue("vouchers"), world.queue("vouchers")

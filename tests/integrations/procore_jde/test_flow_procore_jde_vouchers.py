@@ -24,11 +24,11 @@ from asset_runs import busy_day
 from dagster import AssetKey
 from jde_money import stored
 from ledger_entries import audit_ids
+from procore_jde_parts import voucher_records
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.amounts import minor_units
 from connector_assets.integrations.procore_jde.voucher_mappers import Skipped
-from connector_assets.integrations.procore_jde.vouchers import _records
 from connector_assets.procore.document_reads import RequisitionReads
 from connector_assets.procore.requisition_amounts import RELEASED_THIS_PERIOD, RETAINED_THIS_PERIOD
 
@@ -279,6 +279,8 @@ def test_nothing_payable_is_audited_as_a_skip_and_never_queued(world):
             return Skipped(str(requisition["id"]), "requisition 999 (no. 3, X): nothing payable this period")
 
     before = world.audit_counts("vouchers").get("skip", 0)
-    out = list(_records(Reader(), [({"id": 999}, datetime.now(UTC))], run_id=None, partition=world.day))
+    out = list(
+        voucher_records(Reader(), [({"id": 999}, datetime.now(UTC))], run_id=None, partition=world.day)
+    )
     assert out == [] and world.audit_counts("vouchers").get("skip", 0) == before + 1
     assert "999" not in world.queue("vouchers")

@@ -16,14 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from procore_jde_accounts import LABEL
+from procore_jde_parts import CostCodeMap, VoucherReader, change_order_record, commitment_record
 from procore_requisitions import PROJECT, WrittenLedger, line, voucher_inputs
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.procore_jde.change_orders import change_order_record
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.purchase_orders import commitment_record
 from connector_assets.integrations.procore_jde.voucher_mappers import VoucherInputs, map_requisition
-from connector_assets.integrations.procore_jde.vouchers import VoucherReader
 from connector_assets.jde import missing_master
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.procore.companies import tagged

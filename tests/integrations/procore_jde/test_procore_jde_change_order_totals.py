@@ -12,12 +12,12 @@ from typing import Any
 import pandera.pandas as pa
 import pytest
 from bare_flows import bare_spec
+from procore_jde_parts import OWN, CostCodeMap
 
 from connector_assets.flows.core import Mapped, Unchanged, write_one
 from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.procore_jde.change_order_totals import largest_line, total_line
 from connector_assets.integrations.procore_jde.change_orders import PurchaseOrderLines
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import map_change_order
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.reconcile.documents import Context
@@ -166,7 +166,7 @@ def _reconciled_credit(jde_cents: dict[str, int]) -> Report:
         line = OrderLine(Decimal(number), "PCCO-9001", where, Decimal(cents) / 100, "220", "280", False)
         order.add(line, "PCCO-")
     report = Report(("Procore", "JDE"))
-    context = Context(report, Balances(), BOOKS, None, {}, {}, {})  # type: ignore[arg-type]
+    context = Context(OWN, report, Balances(), BOOKS, None, {}, {}, {})  # type: ignore[arg-type]
     compare_order(context, side, order, billed=False)
     return report
 

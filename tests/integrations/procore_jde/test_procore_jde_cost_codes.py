@@ -9,15 +9,9 @@ from asset_runs import materialized
 from dagster import Failure
 from mapping_rows import own_ledger, save_unchecked
 from procore_jde_accounts import LABEL, M30_ACCOUNTS
+from procore_jde_parts import COST_CODES, PROJECTS, TABLES, CostCodeMap, procore_jde_mapping_tables
 
 from connector_assets.flows.mapping_tables import recording_snapshots
-from connector_assets.integrations.procore_jde.cost_codes import (
-    COST_CODES,
-    PROJECTS,
-    TABLES,
-    CostCodeMap,
-    procore_jde_mapping_tables,
-)
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.job_accounts import JobAccount
 from connector_assets.jde.tables import GL_ACCOUNTS

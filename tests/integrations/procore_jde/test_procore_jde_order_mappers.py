@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 from procore_jde_accounts import LABEL, M30_ACCOUNTS
+from procore_jde_parts import CHANGE_ORDERS_FLOW, PURCHASE_ORDERS_FLOW, CostCodeMap
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import (
     OrderTypes,
     map_change_order,
@@ -240,8 +240,6 @@ def test_a_change_order_that_cannot_be_added_whole_is_refused(lines, words):
 
 def test_held_and_ready_records_pass_their_flow_s_schema():
     from connector_assets.flows.core import validate
-    from connector_assets.integrations.procore_jde.change_orders import CHANGE_ORDERS_FLOW
-    from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
 
     def with_project(record):
         return Mapped(

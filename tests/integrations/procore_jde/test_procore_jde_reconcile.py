@@ -31,19 +31,15 @@ from typing import Any
 
 import pytest
 import requests
+from built_parts import built
 from dagster import AssetKey
 from instances import instance_for_test
 from mapping_rows import remove_rows, save_rows
+from procore_jde_parts import COST_CODES, OWN, PARTS, RECONCILIATION, CostCodeMap
 from procore_jde_proofs import APPROVED, MASTER
 from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world
 
 from connector_assets.flows.reconciliation import Report
-from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, CostCodeMap
-from connector_assets.integrations.procore_jde.reconcile.assets import (
-    RECONCILIATION,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
 from connector_assets.jde.documents import JdeSupplier
 from connector_assets.jde.reconcile_documents import account_key
@@ -442,13 +438,13 @@ def test_the_reconciliation_reads_after_every_flow_and_runs_on_its_own_schedule(
     for target in targets:
         written = AssetKey.from_user_string(target.replace("_in_jde", "_written"))
         assert graph.get(AssetKey.from_user_string(target)).parent_keys == {written}
-    assert [job.name for job in reconciliation_jobs] == ["procore_jde_reconcile"]
+    assert [job.name for job in PARTS.jobs if job.name.endswith("_reconcile")] == ["procore_jde_reconcile"]
     schedule = defs.resolve_schedule_def("procore_jde_reconcile_schedule")
     assert schedule.job_name == "procore_jde_reconcile"
     assert schedule.cron_schedule == settings.value("ML_PROCORE_JDE_RECONCILE_CRON")
     assert schedule.execution_timezone == settings.value("ML_JDE_TIMEZONE")
     monkeypatch.setenv("ML_PROCORE_JDE_RECONCILE_CRON", "15 6 * * *")
-    [again] = reconciliation_schedules()
+    [again] = [s for s in built("procore_jde").schedules if s.name == "procore_jde_reconcile_schedule"]
     assert again.cron_schedule == "15 6 * * *" and again.name == "procore_jde_reconcile_schedule"
 
 
@@ -576,7 +572,7 @@ def _voucher_against(monkeypatch, policy: str, **held: Any) -> Report:
         setattr(voucher, name, value)
     report = Report(("Procore", "JDE"))
     context = Context(
-        report, Balances(), None, None, {}, {"purchase_order": {"9": "00001:4011:OP"}}, {"55": "1016"}
+        OWN, report, Balances(), None, None, {}, {"purchase_order": {"9": "00001:4011:OP"}}, {"55": "1016"}
     )  # type: ignore[arg-type]
     compare_voucher(context, req, voucher)
     return report
@@ -695,7 +691,7 @@ def test_the_reconciliation_expects_the_rounding_on_the_account_the_flow_put_it_
         ("M30.1340", "27.12"),
     ]
     context = Context(
-        Report(("Procore", "JDE")), Balances(), costs, _Lines(commitment, lines), {},
+        OWN, Report(("Procore", "JDE")), Balances(), costs, _Lines(commitment, lines), {},
         {"purchase_order": {"9": "00200:4011:OP"}}, {"55": "1016"},
     )  # type: ignore[arg-type]  # fmt: skip
     req = approved_requisition(context, requisition)

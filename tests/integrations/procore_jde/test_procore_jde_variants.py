@@ -33,18 +33,17 @@ from typing import Any
 
 import pytest
 from instances import instance_for_test
+from procore_jde_parts import VoucherReader, change_order_record
 from procore_jde_proofs import change_order_added
 from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_world
 from procore_requisitions import WrittenLedger
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.procore_jde.change_orders import change_order_record
 from connector_assets.integrations.procore_jde.order_mappers import commitment_line
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     VoucherInputs,
     map_requisition,
 )
-from connector_assets.integrations.procore_jde.vouchers import VoucherReader
 from connector_assets.jde.job_accounts import AccountWaits
 from connector_assets.procore.document_fields import order_date_of
 from connector_resources.procore.errors import ProcoreNotFoundError

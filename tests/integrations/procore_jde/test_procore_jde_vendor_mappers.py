@@ -4,18 +4,17 @@ vendors, bank numbers kept out of everything stored (the newer-wins verdict: tes
 import json
 
 import pytest
+from procore_jde_parts import VENDORS_FLOW, bank_fields
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.procore_jde.vendor_mappers import (
     BANK_KEY,
     VendorMatch,
-    bank_fields,
     format_origin,
     map_supplier,
     map_vendor,
     parse_origin,
 )
-from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
 from connector_assets.jde.supplier_details import SupplierDetails
 from connector_assets.procore.vendor_target import vendor_differences
 from connector_resources.settings import SettingError

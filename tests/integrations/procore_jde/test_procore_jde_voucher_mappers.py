@@ -12,11 +12,11 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 from procore_jde_accounts import LABEL
+from procore_jde_parts import VOUCHERS_FLOW, CostCodeMap, vouchers_enabled
 from procore_requisitions import PO_KEY, PROJECT, VENDOR_KEY, line, requisition
 from procore_requisitions import voucher_inputs as inputs
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.voucher_mappers import (
     BatchKey,
     ProcoreVoucherRecord,
@@ -26,7 +26,6 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
     map_requisition,
     synced_elsewhere,
 )
-from connector_assets.integrations.procore_jde.vouchers import map_vouchers, vouchers_enabled
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources import settings
 
@@ -290,7 +289,7 @@ def test_with_the_setting_off_the_mapped_step_maps_nothing_reads_nothing_and_say
     )
     monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "off")
     assert not vouchers_enabled()
-    assert list(map_vouchers(context, "2025-04-02")) == []
+    assert list(VOUCHERS_FLOW.map_records(context, "2025-04-02")) == []
     assert "vouchers are off" in noted["vouchers"]
     monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "On")
     assert vouchers_enabled()

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from procore_jde_accounts import LABEL
+from procore_jde_parts import CostCodeMap, VoucherReader
 from procore_requisitions import PROJECT, WrittenLedger, line
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.vouchers import VoucherBatches, VoucherReader
+from connector_assets.integrations.procore_jde.vouchers import VoucherBatches
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.periods import AP, JdePeriods
 from connector_resources.refusals import code_of

@@ -2,9 +2,16 @@
 change orders and vendors read in Procore, JDE by key and by day. Docs: docs/integrations/procore_jde.md,
 "Reconciliation"."""
 
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
-from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
+from connector_assets.flows.assembly import Flow
+from connector_assets.flows.day_reconciliation import (
+    DayReconciliation,
+    ReconciliationWords,
+    build_day_reconciliation,
+)
 from connector_assets.flows.reconciliation import Report, day_window
 from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.flows.reconciliation_expected import Expectations
@@ -17,29 +24,15 @@ from connector_assets.procore.companies import vendor_companies
 from connector_assets.procore.document_fields import vendor_id_of
 from connector_assets.procore.reads import counted_companies
 from connector_assets.procore.reconcile_documents import company_reads, latest_staged, linked_vendors
-from connector_assets.procore.staged_documents import approved, staged_records, statuses
-from connector_resources import settings
+from connector_assets.procore.staged_documents import approved, staged_records
 from connector_resources.ledger import Ledger
 
-from ..change_orders import (
-    CHANGE_ORDERS_FLOW,
-    approved_change_orders,
-)
-from ..cost_codes import CostCodeMap
-from ..integration import INTEGRATION, setting, written_target
-from ..order_mappers import (
-    CHANGE_ORDER_PREFIX,
-    OrderTypes,
-    order_reference,
-)
-from ..procore_side import CHANGE_ORDERS_ASSET, REQUISITIONS_ASSET, STAGED_VENDORS
-from ..purchase_orders import (
-    APPROVED_SETTING,
-    PURCHASE_ORDERS_FLOW,
-)
-from ..vendors import VENDORS_FLOW, vendor_an8
+from ..change_orders import approved_change_orders
+from ..integration import Own
+from ..order_mappers import CHANGE_ORDER_PREFIX, OrderTypes, order_reference
+from ..vendors import vendor_an8
 from ..voucher_mappers import BatchKey
-from ..vouchers import OFF_NOTE, VOUCHERS_FLOW, vouchers_enabled
+from ..vouchers import off_note, vouchers_enabled
 from .balances import Balances
 from .documents import (
     Context,
@@ -56,33 +49,33 @@ from .purged import purged_marks
 from .vendors import compare_vendors
 
 SYSTEMS = ("Procore", "JDE")
-FLOWS = (VENDORS_FLOW, PURCHASE_ORDERS_FLOW, VOUCHERS_FLOW, CHANGE_ORDERS_FLOW)
 BALANCES = "per_project_period"
-CANCELLED_SETTING = setting("CANCELLED_STATUS")
 
 
-def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str) -> Report:
-    """The Procore ``day`` compared with JDE (see the module's docstring)."""
+def reconcile_day(own: Own, staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str) -> Report:
+    """The Procore ``day`` compared with JDE (see the module's docstring) for ``own``."""
     report = Report(SYSTEMS, scope_label="Project, period / vendor")
-    vouchers_on = vouchers_enabled()
+    vouchers_on, name, staged_on = vouchers_enabled(own), own.name, own.procore
     # The latest staged version of each of the day's requisitions, if approved (deleted ones left out).
-    requisitions = approved(latest_staged(staging, REQUISITIONS_ASSET, day), statuses(APPROVED_SETTING))
-    change_orders = approved_change_orders(staged_records(staging, CHANGE_ORDERS_ASSET, day))
+    requisitions = approved(
+        latest_staged(staging, staged_on.requisitions, day), own.statuses("approved_statuses")
+    )
+    change_orders = approved_change_orders(own, staged_records(staging, staged_on.change_orders, day))
     report.counts["procore_requisitions_approved"] = len(requisitions)
     report.counts["procore_change_orders_approved"] = len(change_orders)
     balances = Balances(vouchers=vouchers_on)
-    costs = CostCodeMap.load(staging)
-    cancelled = int(settings.read(CANCELLED_SETTING))
+    costs = own.costs.load(staging)
+    cancelled = int(own.it.setting("cancelled_status"))
     with counted_companies(procore, report) as sessions:
         # Each record read in its own company: projects' from the staged records, vendors' from the staged
         # vendors and the ledger (their commitments' as they are read).
-        staged_vendors = staged_records(staging, STAGED_VENDORS, day)
-        known = vendor_companies(ledger, INTEGRATION)
+        staged_vendors = staged_records(staging, staged_on.vendors, day)
+        known = vendor_companies(ledger, name)
         reads = company_reads(sessions, procore, (*requisitions, *change_orders), staged_vendors, known)
-        expectations = {spec.name: Expectations(ledger, INTEGRATION, [spec.name]) for spec in FLOWS}
-        context = Context(
-            report, balances, costs, reads, expectations, {}, {}, OrderTypes.from_settings(), cancelled
-        )
+        flows = ("vendors", "purchase_orders", "vouchers", "change_orders")
+        expectations = {flow: Expectations(ledger, name, [flow]) for flow in flows}
+        types = OrderTypes.of_instance(own.it)
+        context = Context(own, report, balances, costs, reads, expectations, {}, {}, types, cancelled)
         sides = [approved_requisition(context, record) for record in requisitions]
         commitments = {r.commitment_id: r.project_id for r in sides if r.commitment_id}
         billed = set(commitments)
@@ -91,20 +84,23 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
             commitments.setdefault(str(change_order.get("contract_id") or ""), project)
         commitments.pop("", None)
         orders_side = {cid: commitment_side(context, cid, pid) for cid, pid in commitments.items()}
-        scope = {str(row["id"]) for row in staging.read_rows(STAGED_VENDORS, day)}
+        scope = {str(row["id"]) for row in staging.read_rows(staged_on.vendors, day)}
         scope |= {vendor for side in orders_side.values() if (vendor := vendor_id_of(side.record or {}))}
-        linked = linked_vendors(ledger, INTEGRATION, "JDE")
+        linked = linked_vendors(ledger, name, "JDE")
         vendors = reads.vendors(scope | set(linked))
+    target_of = own.written_target
     context.written = {
-        "voucher": {r.key: written_target(ledger, "voucher", r.key) for r in sides},
-        "purchase_order": {cid: written_target(ledger, "purchase_order", cid) for cid in commitments},
+        "voucher": {r.key: target_of(ledger, "voucher", r.key) for r in sides},
+        "purchase_order": {cid: target_of(ledger, "purchase_order", cid) for cid in commitments},
         "change_order": {
-            co: written_target(ledger, "change_order", co)
-            for side in orders_side.values()
-            for co in side.change_orders
+            co: target_of(ledger, "change_order", co)
+            for order in orders_side.values()
+            for co in order.change_orders
         },
     }
-    context.an8s = {v: linked.get(v) or vendor_an8(ledger, v, vendors.get(v)) for v in scope | set(linked)}
+    context.an8s = {
+        v: linked.get(v) or vendor_an8(own, ledger, v, vendors.get(v)) for v in scope | set(linked)
+    }
     an8s = {int(a) for a in context.an8s.values() if a and a.isdigit()}
     with counted(jde, report, "jde") as session:
         keys = {r.key: BatchKey.for_requisition(r.key) for r in sides}
@@ -121,7 +117,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
         changed = orders_changed(
             session, day_window(day), types, jde_timezone(), set(costs.projects.values())
         )
-        others = unexplained(ledger, changed)
+        others = unexplained(name, ledger, changed)
         read_totals(session, others, cancelled)
     for req in sides:
         if vouchers_on:
@@ -130,7 +126,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
             balances.add_requisition(req, None)
     if not vouchers_on:
         report.counts["requisitions_not_vouchered_vouchers_off"] = len(sides)
-        report.tables["vouchers"] = OFF_NOTE
+        report.tables["vouchers"] = off_note(own)
     for cid, side in orders_side.items():
         compare_order(context, side, orders.get(cid), cid in billed)
     compare_vendors(report, context.an8s, scope, vendors, linked, suppliers, expectations["vendors"])
@@ -153,9 +149,9 @@ WORDS = ReconciliationWords.of(
     Reconcile yesterday's Procore requisitions, commitments and vendors with JDE.
     """
 )
-RECONCILE = build_day_reconciliation(
-    INTEGRATION, ("jde", "procore"), FLOWS, reconcile_day, jde_timezone, WORDS
-)
-RECONCILIATION = RECONCILE.name
-WIRING = RECONCILE.wiring()  # what the component takes (``IntegrationParts.assembled``)
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING
+
+
+def reconciliation(own: Own, flows: Sequence[Flow]) -> DayReconciliation:
+    """``own``'s reconciliation, after its Procore -> JDE ``flows``."""
+    specs, reconcile = [flow.spec for flow in flows], partial(reconcile_day, own)
+    return build_day_reconciliation(own.name, ("jde", "procore"), specs, reconcile, jde_timezone, WORDS)

@@ -33,7 +33,7 @@ from connector_assets.procore.reconcile_documents import (
 )
 
 from ..cost_codes import CostCodeMap
-from ..integration import INTEGRATION
+from ..integration import Own
 from ..order_mappers import OrderTypes
 from ..voucher_mappers import (
     BatchKey,
@@ -48,10 +48,11 @@ NOT_WRITTEN = "not written yet, and not in the retry queue either"
 
 @dataclass
 class Context:
-    """What every comparison of the day shares: the report, the balances, the mapping, the Procore reads,
-    the retry queue per flow, the ledger's written targets, each vendor's JDE address number, the order
-    types by kind of commitment and the F4311 status from which a line is cancelled."""
+    """What every comparison of the day shares: the instance, the report, the balances, the mapping, the
+    Procore reads, the retry queue per flow, the ledger's written targets, each vendor's JDE address number,
+    the order types by kind of commitment and the F4311 status from which a line is cancelled."""
 
+    own: Own
     report: Report
     balances: Balances
     costs: CostCodeMap
@@ -220,7 +221,7 @@ def _header(context: Context, req: ApprovedRequisition, voucher: VoucherBatch, r
         "G/L date": (gl_date, _iso(voucher.gl_date)),
         "purchase order": (order_name(order), order_name(voucher.order)),
     }
-    moved = gl_date_policy(INTEGRATION) == FIRST_OPEN_DAY
+    moved = gl_date_policy(context.own.name) == FIRST_OPEN_DAY
     for field, (expected, found) in held.items():
         if field == "G/L date" and moved and expected and found and found > expected:
             context.report.counts["gl_dates_moved_to_an_open_period"] += 1  # the policy re-dates, and says so

@@ -8,17 +8,16 @@ from connector_assets.flows.reconciliation import money
 from connector_assets.jde.reconcile_orders import ReferencedOrder, read_lines
 from connector_resources.ledger import Ledger
 
-from ..integration import INTEGRATION, written_target
 from ..order_mappers import CHANGE_ORDER_PREFIX, REFERENCE_PREFIX
 from .documents import Context, order_name
 
 
-def unexplained(ledger: Ledger, orders: Iterable[ReferencedOrder]) -> list[ReferencedOrder]:
-    """The orders no cross-reference of the purchase orders flow names."""
+def unexplained(integration: str, ledger: Ledger, orders: Iterable[ReferencedOrder]) -> list[ReferencedOrder]:
+    """The orders no cross-reference of the instance's (``integration``) purchase orders flow names."""
     return [
         order
         for order in orders
-        if ledger.find_xref_by_target(INTEGRATION, "purchase_order", "JDE", order.key) is None
+        if ledger.find_xref_by_target(integration, "purchase_order", "JDE", order.key) is None
     ]
 
 
@@ -39,7 +38,7 @@ def compare_jde_orders(
         commitment = (
             reference.removeprefix(REFERENCE_PREFIX) if reference.startswith(REFERENCE_PREFIX) else ""
         )
-        written = written_target(ledger, "purchase_order", commitment) if commitment else None
+        written = context.own.written_target(ledger, "purchase_order", commitment) if commitment else None
         queue = context.expectations.get("purchase_orders")
         if (
             commitment

@@ -27,14 +27,11 @@ from connector_assets.procore.reconcile_documents import (
 )
 
 from ..change_order_totals import TOTAL, largest_line
-from ..change_orders import change_order_mode
-from ..integration import setting
 from ..order_mappers import (
     CHANGE_ORDER_PREFIX,
     change_order_label,
     change_order_reference,
 )
-from ..purchase_orders import statuses
 from .documents import Context, differ, missing
 
 
@@ -85,9 +82,9 @@ class Commitment:
 
 def commitment_side(context: Context, commitment_id: str, project_id: str) -> Commitment:
     """A commitment, its schedule of values and its approved change orders (their lines where they are
-    read: not when ``ML_PROCORE_JDE_CHANGE_ORDER_LINES`` says total), by account and line by line."""
-    approved = statuses(setting("CHANGE_ORDER_STATUSES"))
-    lines = change_order_mode() != TOTAL
+    read: not when the instance's ``change_order_lines`` says total), by account and line by line."""
+    approved = context.own.statuses("change_order_statuses")
+    lines = context.own.it.setting("change_order_lines") != TOTAL
     read = read_commitment(context.procore, commitment_id, project_id, approved, lines)
     record, project_id, name = read.record, read.project_id, project_label(read.record or {})
     project, label = project_of(record, project_id), commitment_name(record, commitment_id)
