@@ -1,11 +1,11 @@
-"""Several instances of one integration, in process: a further instance is the package loaded again under
-its name (its own flows, keys and settings), its own connections stand for the system's settings in its
+"""Several instances of one integration, in process: a further instance is the package's build called
+with another object (its own flows, keys and settings), its own connections stand for the system's settings in its
 scope only (secrets as references), its YAML is checked, two instances of one name are refused, and each
 run uses the connection of the instance it belongs to."""
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 import dagster as dg
 import pydantic
@@ -13,7 +13,6 @@ import pytest
 
 from connector_assets import components
 from connector_assets.components.instance_resources import run_owner
-from connector_assets.components.instances import instance_package
 from connector_assets.components.setting_fields import connection_variables
 from connector_assets.deployment import named_apart
 from connector_resources import configured_settings
@@ -22,20 +21,12 @@ from connector_resources.bill import BillResource
 ORG_2 = "00801SANDBOXORG00002"
 
 
-def test_a_further_instance_is_the_package_again_under_its_name():
-    name = instance_package("connector_assets.integrations.jde_bill", "jde_bill_test_copy")
-    assert name == "connector_assets.integrations.jde_bill_test_copy"
-    copy = importlib.import_module(f"{name}.vendors")
-    original = importlib.import_module("connector_assets.integrations.jde_bill.vendors")
-    assert copy.VENDORS_FLOW.flow == "jde_bill_test_copy_vendors"  # its ledger rows, jobs, keys
-    assert original.VENDORS_FLOW.flow == "jde_bill_vendors"
-    assert copy.DEFAULT_COUNTRY_SETTING == "ML_JDE_BILL_TEST_COPY_VENDOR_DEFAULT_COUNTRY"
-    assert copy.VENDORS_FLOW is not original.VENDORS_FLOW
-    # Another integration's package name, or a name that is no identifier, is refused.
-    with pytest.raises(ValueError, match="taken by the package connector_assets.integrations.jde_coupa"):
-        instance_package("connector_assets.integrations.jde_bill", "jde_coupa")
-    with pytest.raises(ValueError, match="lower-case letters"):
-        instance_package("connector_assets.integrations.jde_bill", "West")
+def test_a_further_instance_is_built_by_the_package_not_imported_again():
+    west = components.JdeBill(name="jde_bill_test_copy")
+    assert west.parts.flow("vendors").spec.flow == "jde_bill_test_copy_vendors"  # its ledger rows, jobs, keys
+    assert components.JdeBill().parts.flow("vendors").spec.flow == "jde_bill_vendors"
+    assert west.variable("vendor_default_country") == "ML_JDE_BILL_TEST_COPY_VENDOR_DEFAULT_COUNTRY"
+    assert not [name for name in sys.modules if "jde_bill_test_copy" in name]  # one package, two objects
 
 
 @pytest.mark.parametrize(
