@@ -6,9 +6,9 @@ registry, no file of the project.
 
 What the package holds is what docs/development.md ("Adding an integration") walks through: its
 ``__init__`` (a docstring), a flow module (the pandera model of a writable record, a pure mapper from the
-JDE side's ``JdeSupplier`` to the Coupa side's supplier body, the flow's spec, assets and replay, made for an instance) and
-``wiring.py`` (``build``: its parts for an instance), beside the project's component type made from the package
-(``integration_type``) and the instance's ``defs.yaml``. Reading JDE, writing Coupa, the mapped / check /
+JDE side's ``JdeSupplier`` to the Coupa side's supplier body, the flow's spec, assets and replay, made
+for an instance) and ``wiring.py`` (``build``: its parts for an instance), beside the project's component
+type made from the package (``integration_type``) and the instance's ``defs.yaml``. Reading JDE, writing Coupa, the mapped / check /
 written steps, the ledger, adoption and the retry queue come from the kit and the system sides. A real
 package adds its jobs module (``flows.jobs.FlowJobs``: schedules at its ``settings.toml`` cron settings);
 the toy's one job is run by hand, so it needs no setting.
@@ -108,7 +108,8 @@ def suppliers_flow(it: Instance) -> Flow:
     """The instance's suppliers flow: its spec, its assets in the instance's group, its replay."""
     route = FlowRoute(it.instance, source_system="JDE", target_system="coupa")
     spec = route.flow("suppliers", "supplier", ToySupplier, map_suppliers, remap_suppliers, CoupaSuppliers)
-    assets = build_flow_assets(spec, partitions_def=jde_partitions, upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset])
+    upstream = [SUPPLIERS.asset, ADDRESS_BOOK.asset]
+    assets = build_flow_assets(spec, partitions_def=jde_partitions, upstream=upstream)
     return Flow(spec, assets, replay=Replay(CoupaSuppliers.for_replay))
 '''
 
@@ -128,9 +129,8 @@ from {package} import suppliers
 def build(it: Instance) -> IntegrationParts:
     flow = suppliers.suppliers_flow(it)
     own = (key for a in flow.assets if isinstance(a, dg.AssetsDefinition) for key in a.keys)
-    job = dg.define_asset_job(
-        f"{{it.instance}}_suppliers", selection=dg.AssetSelection.assets(SUPPLIERS.asset, ADDRESS_BOOK.asset, *own)
-    )
+    selection = dg.AssetSelection.assets(SUPPLIERS.asset, ADDRESS_BOOK.asset, *own)
+    job = dg.define_asset_job(f"{{it.instance}}_suppliers", selection=selection)
     return IntegrationParts(name=it.instance, flows=[flow], jobs=[job])
 '''
 
