@@ -1,7 +1,7 @@
-"""Several instances of one integration, in process: a further instance is the package's build called
-with another object (its own flows, keys and settings), its own connections stand for the system's
-settings in its scope only (secrets as references), its YAML is checked, two instances of one name are refused, and each
-run uses the connection of the instance it belongs to."""
+"""Several instances of one integration, in process: a further instance is the package's build called with
+another object (its own flows, keys and settings), its own connections stand for the system's settings in
+its scope only (secrets as references), its YAML is checked, two instances of one name are refused, and
+each run uses the connection of the instance it belongs to."""
 
 from __future__ import annotations
 

@@ -1,18 +1,17 @@
 """A new integration between existing systems is its folder: the test writes a toy package (JD Edwards
-suppliers -> Coupa suppliers) into a project of its own in a temporary folder, Dagster's defs-folder loader
-finds its component there, a ``Deployment`` of it runs its job against the JDE and Coupa simulators, and
-the folder is removed. Nothing outside that folder is written or edited: no list of integrations, no
-registry, no file of the project.
+suppliers -> Coupa suppliers) into a project of its own in a temporary folder, Dagster's defs-folder
+loader finds its component there, a ``Deployment`` of it runs its job against the JDE and Coupa
+simulators, and the folder is removed. Nothing outside that folder is written or edited: no list of
+integrations, no registry, no file of the project.
 
 What the package holds is what docs/development.md ("Adding an integration") walks through: its
 ``__init__`` (a docstring), a flow module (the pandera model of a writable record, a pure mapper from the
-JDE side's ``JdeSupplier`` to the Coupa side's supplier body, the flow's spec, assets and replay, made
-for an instance) and ``wiring.py`` (``build``: its parts for an instance), beside the project's component
-type made from the package (``integration_type``) and the instance's ``defs.yaml``. Reading JDE, writing Coupa, the mapped / check /
-written steps, the ledger, adoption and the retry queue come from the kit and the system sides. A real
-package adds its jobs module (``flows.jobs.FlowJobs``: schedules at its ``settings.toml`` cron settings);
-the toy's one job is run by hand, so it needs no setting.
-"""
+JDE side's ``JdeSupplier`` to the Coupa side's supplier body, the flow's spec, assets and replay, made for
+an instance) and ``wiring.py`` (``build``: its parts for an instance), beside the project's component type
+made from the package (``integration_type``) and the instance's ``defs.yaml``. Reading JDE, writing Coupa,
+the mapped / check / written steps, the ledger, adoption and the retry queue come from the kit and the
+system sides. A real package adds its jobs module (``flows.jobs.FlowJobs``: schedules at its
+``settings.toml`` cron settings); the toy's one job is run by hand, so it needs no setting."""
 
 # No ``from __future__ import annotations``: pandera reads the model's annotations as real types.
 import importlib
