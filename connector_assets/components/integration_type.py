@@ -15,8 +15,8 @@ of one class, each building its own parts.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-import os
 import types
 from functools import cached_property
 from pathlib import Path
@@ -162,7 +162,7 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
     def given(self, short: str) -> str:
         """What is set for setting ``short`` as text: its override, else this instance's YAML attribute;
         "" when neither is (the default decides)."""
-        override = os.environ.get(self._declared_setting(short).env, "").strip()
+        override = self._declared_setting(short).given()  # the variable, as every setting's is read
         attribute = getattr(self, short, None)
         return override or ("" if attribute is None else setting_fields.as_text(attribute))
 
@@ -171,7 +171,7 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
         ``ML_<INSTANCE>_<SHORT>`` when set (an operator's, for one process; what the tests set), else this
         instance's YAML attribute, else the default. A refused value names the variable or the file."""
         declared = self._declared_setting(short)
-        overridden = bool(os.environ.get(declared.env, "").strip())
+        overridden = bool(declared.given())
         raw = self.given(short) or declared.default_value()
         try:
             return declared.kind.parse(raw)
@@ -204,7 +204,7 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
         if build is None:
             raise TypeError(f"{self.package}.wiring has no build(instance): it cannot make an instance")
         with configured_settings.scope(self.instance):
-            parts = build(self)
+            parts = dataclasses.replace(build(self), package=self.package)
         strays = sorted({spec.flow for spec in parts.specs if spec.integration != self.instance})
         if strays:  # a package naming its flows otherwise than by the instance: they would be another's
             raise ValueError(
