@@ -1,10 +1,10 @@
-"""Setting values a component instance configures in YAML: between the environment and the default.
+"""An instance's own connections: the systems it reaches otherwise than the deployment does.
 
-Why a layer of its own: a customer says what an integration does in its ``defs.yaml`` (schedules, mapping
-tables, posting mode ...), and every reader already asks ``settings.read``; the instance hands its values
-in when Dagster's loader builds it (in every process that loads the code location: webserver, daemon, each
-run), so the readers need not know where a value came from. The environment still wins: an operator's
-override for one process, and what the tests set.
+Why here, below the component layer: a system's resource is built from that system's settings
+(``ML_BILL_ORG_ID`` ...), and a further instance may name another account in its ``connections``
+(another BILL organization); inside ``scope(instance)`` its values stand for those settings, over the
+environment, which configures the deployment's one connection. An instance's own settings are not here:
+they are read from the component object (``IntegrationType.setting``).
 """
 
 from __future__ import annotations
@@ -12,53 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 
-class ConflictingConfiguration(ValueError):
-    """Two instances configuring one variable differently (they would overwrite each other silently)."""
+def forget() -> None:
+    """Drop every instance's own connections: for a test building instances of its own after another."""
+    _CONNECTIONS.clear()
 
-
-@dataclass(frozen=True)
-class Configured:
-    value: str
-    by: str  # what configured it: the instance's ``defs.yaml`` path, named when two disagree
-
-
-_CONFIGURED: dict[str, Configured] = {}
-
-
-def configure(values: Mapping[str, str], by: str) -> None:
-    """Take ``values`` (variable -> text) as configured by ``by``. The same value again is accepted (a
-    code location loaded twice in one process); a different one from another instance is refused."""
-    for env, value in values.items():
-        held = _CONFIGURED.get(env)
-        if held is not None and held.value != value and held.by != by:
-            raise ConflictingConfiguration(
-                f"{env} is configured as {held.value!r} by {held.by} and as {value!r} by {by}"
-            )
-    for env, value in values.items():
-        _CONFIGURED[env] = Configured(value, by)
-
-
-def configured(env: str) -> str:
-    """What an instance configured for ``env`` ("" when none did)."""
-    held = _CONFIGURED.get(env)
-    return "" if held is None else held.value
-
-
-def forget(by: str | None = None) -> None:
-    """Drop what ``by`` configured (every instance's when None): for a test loading a project of its own."""
-    for env in [env for env, held in _CONFIGURED.items() if by is None or held.by == by]:
-        del _CONFIGURED[env]
-    if by is None:
-        _CONNECTIONS.clear()
-
-
-# -- an instance's own connections -------------------------------------------------------------------------
-# A second instance of an integration may reach a system through a connection of its own (another BILL
-# organization): its values stand for that system's settings (``ML_BILL_ORG_ID`` ...) inside its scope,
-# over the environment, which configures the deployment's one connection.
 
 _CONNECTIONS: dict[str, dict[str, str]] = {}
 _SCOPE: ContextVar[str | None] = ContextVar("ml_connector_instance_scope", default=None)

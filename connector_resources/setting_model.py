@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from connector_resources.configured_settings import configured, scoped
+from connector_resources.configured_settings import scoped
 from connector_resources.first_day import RecentOnRealSystems
 from connector_resources.setting_kinds import Kind, Refused, Text
 
@@ -98,12 +98,12 @@ class Setting:
         return self.help + (self.real_default.note() if self.real_default is not None else "")
 
     def given(self, environ: Mapping[str, str] | None = None) -> str:
-        """What is set for the setting: its variable when set and non-blank, else (for this process, not an
-        explicit ``environ``) what a component instance's YAML configured (``configured_settings``); ""."""
+        """What is set for the setting: for this process (not an explicit ``environ``), the instance in
+        scope's own connection first (``configured_settings``); then its variable when set and non-blank;
+        "". An integration instance's own settings are read from its component object, not here."""
         if environ is None and (own := scoped(self.env)):
             return own  # an instance's own connection, in its scope, over the deployment's
-        said = environment(environ).get(self.env, "").strip()
-        return said or (configured(self.env) if environ is None else "")
+        return environment(environ).get(self.env, "").strip()
 
     def read(self, environ: Mapping[str, str] | None = None) -> Any:
         """The effective value as its kind types it; a ``SettingError`` naming the variable, what it holds,

@@ -18,8 +18,6 @@ import dagster as dg
 from instances import instance_for_test
 from sandbox_world import serve_simulator
 
-from connector_assets.components import instances as instance_packages
-from connector_resources import configured_settings
 from connector_sandbox.procurify import ProcurifySandboxSettings
 
 SECOND_ACCOUNT_SEED = 20250302  # another company's Procurify account: seeded apart from the deployment's
@@ -49,20 +47,14 @@ def scaffolded_project(tmp_path: Path, instances: dict[str, str] | None = None) 
 
 
 @contextmanager
-def importable(project: Path, *, copies: bool = True) -> Iterator[Path]:
-    """``project`` on ``sys.path`` for Dagster's in-process loader; after, off it, its instances' YAML
-    values forgotten and, with ``copies``, the copies of packages still made at import dropped, so no later
-    test reads them (a further instance of such a package in a later project is imported anew with that
-    project's settings: its schedules are built as its package loads). A package built per instance
-    (``wiring.build``) has no copy: ``copies=False`` where only such packages are loaded."""
+def importable(project: Path) -> Iterator[Path]:
+    """``project`` on ``sys.path`` for Dagster's in-process loader, and off it after. Nothing else of it
+    outlives the test: each instance is an object of that project's tree, building its own parts."""
     sys.path.insert(0, str(project))
     try:
         yield project
     finally:
         sys.path.remove(str(project))
-        configured_settings.forget()
-        if copies:
-            instance_packages.forget()
 
 
 def load_refusal(project: Path) -> str:

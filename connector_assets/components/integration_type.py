@@ -5,17 +5,18 @@ An integration package's type is a class written out in ``connector_assets.compo
 type checker see it; its attributes are added from the package as the class is made (``SettingsFields``),
 and ``integration_type`` makes one for a package named at run time (another project's own). An instance is
 a ``defs.yaml`` in a defs folder (``type: connector_assets.components.JdeBill``), found by Dagster's own
-loader. The flows, jobs and
-sensors are Python (the package's ``wiring``); what a customer decides of them (schedules, mapping
-tables, posting mode, statuses ...) are the instance's attributes, checked against the package's
-``settings.toml`` (``setting_fields``) and handed to the settings the flows read
-(``connector_resources.configured_settings``) before the package's wiring is imported.
+loader. The flows, jobs and sensors are Python, made for the instance by the package's
+``wiring.build(instance)``; what a customer decides of them (schedules, mapping tables, posting mode,
+statuses ...) are the instance's attributes, checked against the package's ``settings.toml``
+(``setting_fields``) and read from the object when asked (``setting``: the documented override
+``ML_<INSTANCE>_<NAME>``, else the attribute, else the default). Two instances of one type are two objects
+of one class, each building its own parts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-import os
 import types
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +27,6 @@ import pydantic
 
 from connector_assets.components import setting_fields
 from connector_assets.components.apartness import named_apart, refused_connections
-from connector_assets.components.instances import instance_package
 from connector_assets.components.mapping_files import missing_mapping_file
 from connector_assets.components.scaffolding import IntegrationScaffolder
 from connector_assets.flows.instance import register
@@ -162,7 +162,7 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
     def given(self, short: str) -> str:
         """What is set for setting ``short`` as text: its override, else this instance's YAML attribute;
         "" when neither is (the default decides)."""
-        override = os.environ.get(self._declared_setting(short).env, "").strip()
+        override = self._declared_setting(short).given()  # the variable, as every setting's is read
         attribute = getattr(self, short, None)
         return override or ("" if attribute is None else setting_fields.as_text(attribute))
 
@@ -171,7 +171,7 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
         ``ML_<INSTANCE>_<SHORT>`` when set (an operator's, for one process; what the tests set), else this
         instance's YAML attribute, else the default. A refused value names the variable or the file."""
         declared = self._declared_setting(short)
-        overridden = bool(os.environ.get(declared.env, "").strip())
+        overridden = bool(declared.given())
         raw = self.given(short) or declared.default_value()
         try:
             return declared.kind.parse(raw)
@@ -189,32 +189,28 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
 
     @cached_property
     def parts(self) -> Any:
-        """The package's ``IntegrationParts`` for this instance: a further instance's settings registered
-        and its own connections taken, then its wiring imported (the package loaded again under its name,
-        ``instances``) with its settings in force and its connections in scope (the wiring reads some as it
-        loads: which tables a flow stages, its schedules, its API pools)."""
+        """The package's ``IntegrationParts`` for this instance, made by the package's ``wiring.build``
+        with this object: its name keys them, its settings are read from it (``setting``; the kit reads them
+        through ``flows.instance``), its own connections stand for the systems' settings while it builds
+        (a pool's size is read then). A further instance's settings are declared under its name first."""
         wrong = refused_connections(self)
         if wrong:
             raise ValueError(wrong)
         if self.instance != self.integration:
             settings.declare_instance(self.instance, self.instance_settings().values())
-        configured_settings.configure(self.variables(), self.defined_in)
         configured_settings.connect(self.instance, setting_fields.connection_variables(self.connections))
-        register(self)  # the kit reads this instance's settings from it (``flows.instance``)
-        wiring = importlib.import_module(f"{self.package}.wiring")
-        build = getattr(wiring, "build", None)
+        register(self)
+        build = getattr(importlib.import_module(f"{self.package}.wiring"), "build", None)
+        if build is None:
+            raise TypeError(f"{self.package}.wiring has no build(instance): it cannot make an instance")
         with configured_settings.scope(self.instance):
-            if build is not None:  # a package built per instance: one function, called with this object
-                parts = build(self)
-            else:  # a package still made at import: loaded again under the instance's name
-                package = instance_package(self.package, self.instance)
-                parts = importlib.import_module(f"{package}.wiring").parts()
+            parts = dataclasses.replace(build(self), package=self.package)
         strays = sorted({spec.flow for spec in parts.specs if spec.integration != self.instance})
-        if strays:  # a package naming itself in its imports or keys: its flows would be another's
+        if strays:  # a package naming its flows otherwise than by the instance: they would be another's
             raise ValueError(
                 f"{self.defined_in}: {self.integration} cannot run as a further instance "
-                f"{self.instance!r}: its flows {', '.join(strays)} keep the integration's name (its modules "
-                "must import each other relatively and take the name from the package)"
+                f"{self.instance!r}: its flows {', '.join(strays)} keep the integration's name (its flows "
+                "must be named after the instance its build is given)"
             )
         return parts
 

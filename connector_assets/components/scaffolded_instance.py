@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,6 @@ from typing import Any
 import yaml
 
 from connector_assets.components.apartness import account_settings, apart_settings, own_connections
-from connector_assets.components.instances import NAME
 from connector_resources.setting_kinds import Refused
 from connector_resources.settings import Setting
 from connector_resources.systems import systems_by_key
@@ -31,6 +31,8 @@ from connector_resources.systems import systems_by_key
 # What a further instance's apart setting is tried with after its default: digits first (``MLCOUPA2``),
 # then letters, I, O and R left out (a prefix ending in R would continue into a requisition's number).
 SUFFIXES = "23456789ABCDEFGHJKLMNPQSTUVWXYZ"
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # an instance name: keys, jobs, settings prefix
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from dagster import Failure
 
+from connector_assets.flows import instance
 from connector_assets.jde.accounts import WHY_NOT_POSTABLE, GlAccounts, account_text_ok
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.runtime.staging import StagingResource
@@ -140,7 +141,7 @@ class AccountScope:
         """Today's scope setting. Its default fits only the sandbox chart: left unset while a guarding
         system is pointed at another instance it is refused, like a sandbox table, so a real chart is never
         pushed by a range nobody chose."""
-        given = settings.given(cls.setting)
+        given = instance.given(cls.setting)
         if given:
             return cls.parse(given)
         elsewhere = [

@@ -10,6 +10,7 @@ from typing import Any
 
 from dagster import Failure
 
+from connector_assets.flows import instance
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.runtime.staging import StagingResource
 from connector_resources import settings
@@ -101,7 +102,7 @@ def account_setting(env: str) -> str | None:
     """The JDE account the setting ``env`` names; its sandbox default only while JDE is the sandbox (an
     account that happens to exist in a real JDE must not be posted to because nobody set it). None: not
     set (or set to nothing) for a real JDE."""
-    given = settings.given(env)
+    given = instance.given(env)  # an integration's setting: its instance's value
     if given:
         return given.strip()
     real_jde = any(s.is_url and settings.given(s.env) for s in settings.system("jde_ais").settings)

@@ -11,11 +11,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from connector_assets.flows import amounts
+from connector_assets.flows import amounts, instance
 from connector_assets.flows.values import text, whole_number
 from connector_assets.procurify.order_fields import account_code_of, account_department, id_of, name_of
 from connector_assets.procurify.order_fields import item_account_code as line_account_code
-from connector_resources import settings
 from connector_resources.refusals import source_invalid
 from connector_resources.said import Said, reworded, said
 
@@ -72,7 +71,7 @@ def bill_day(value: object) -> date | None:
 
 def approved_statuses(variable: str) -> frozenset[int]:
     """The bill status codes (reference 2.6) that setting ``variable`` counts as approved."""
-    return frozenset(int(code) for code in settings.read(variable))
+    return frozenset(int(code) for code in instance.read(variable))
 
 
 def order_item(item: Mapping[str, object]) -> Mapping[str, Any] | None:

@@ -12,13 +12,13 @@ from typing import Any, ClassVar
 
 from dagster import Failure
 
+from connector_assets.flows import instance
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.order_reads import requisition_items
 from connector_assets.procurify.po_revisions import requisition_differences, revision
 from connector_assets.procurify.vendor_list import list_pages
-from connector_resources import settings
 from connector_resources.procurify.errors import SYSTEM
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import Refusal, Refused, refused
@@ -43,7 +43,7 @@ class ProcurifyRequisitions(SessionTarget):
 
     def __init__(self, session: Any) -> None:
         super().__init__(session)
-        self.checked = settings.read(self.description_check_setting) != "on"  # off: nothing to check
+        self.checked = instance.read(self.description_check_setting) != "on"  # off: nothing to check
         self.dropped: str | None = None  # why creating stopped, once the read-back showed it
         # A chunk's list read (since, by description) with our creates since; dropped when a create fails.
         self.listed: tuple[date, dict[str, list[dict[str, object]]]] | None = None

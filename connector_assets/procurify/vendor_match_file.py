@@ -15,8 +15,8 @@ from typing import Any
 
 from dagster import AssetKey, AssetsDefinition, Failure, MaterializeResult, asset
 
+from connector_assets.flows import instance
 from connector_assets.procurify.vendor_matches import MatchRefused, VendorMatches, check_procurify_vendor
-from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.session import ProcurifySession
 
@@ -139,7 +139,7 @@ def load_match_file(
     ``procurify``: a Procurify session); None when the setting is unset. ``OSError`` / ``ValueError`` naming
     the file and line store nothing; a row already stored is left alone, so reloading an unchanged file (each
     flow's job does) writes nothing."""
-    configured = settings.given(file.setting)
+    configured = instance.given(file.setting)
     if not configured:
         return None
     path = Path(configured)
@@ -203,7 +203,7 @@ def match_file_asset(
                 if not context.job_name.startswith(f"{group}_"):
                     raise Failure(description=said) from None
                 context.log.error("%s (the flow goes on with the matches already stored)", said)
-                return MaterializeResult(metadata={"file": settings.given(file.setting), "error": said})
+                return MaterializeResult(metadata={"file": instance.given(file.setting), "error": said})
         if done is None:
             return MaterializeResult(metadata={"file": f"none (${file.setting} unset)", "rows": 0})
         return MaterializeResult(metadata=done.metadata())

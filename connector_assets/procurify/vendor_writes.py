@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connector_resources import settings
+from connector_assets.flows import instance
 
 # The vendor's held ``email`` and the body's addresses -> the new ``email`` array, None when none is due.
 EmailRule = Callable[[Any, list[str]], list[str] | None]
@@ -21,7 +21,7 @@ ONLY_OURS_KEY = "only_ours"
 
 def fallback_email(setting: str) -> str:
     """The address ``setting`` gives a new vendor when the other system has none ("" = none)."""
-    return settings.read(setting)
+    return instance.read(setting)
 
 
 def _words(value: object) -> str:

@@ -60,7 +60,7 @@ def world(tmp_path, monkeypatch, caplog) -> Iterator[World]:
     project, _root = scaffolded_project(tmp_path, instances)
     found = deployment_module.integration_instances
     served = bill_for_commands(tmp_path, monkeypatch, settings, DEPLOYMENT_KEY)
-    with served as (base, ledger), importable(project, copies=False):
+    with served as (base, ledger), importable(project):
         monkeypatch.setattr(deployment_module, "integration_instances", lambda *_: found(project))
         # The receiver as `ml-connector webhooks` builds it for the loaded instances, before any key exists.
         loaded = Deployment.of_instances(found(project))

@@ -1,11 +1,10 @@
-"""Several instances of one integration, in process: a further instance is the package loaded again under
-its name (its own flows, keys and settings), its own connections stand for the system's settings in its
-scope only (secrets as references), its YAML is checked, two instances of one name are refused, and each
-run uses the connection of the instance it belongs to."""
+"""Several instances of one integration, in process: a further instance is the package's build called with
+another object (its own flows, keys and settings), its own connections stand for the system's settings in
+its scope only (secrets as references), its YAML is checked, two instances of one name are refused, and
+each run uses the connection of the instance it belongs to."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import dagster as dg
@@ -14,7 +13,6 @@ import pytest
 
 from connector_assets import components
 from connector_assets.components.instance_resources import run_owner
-from connector_assets.components.instances import instance_package
 from connector_assets.components.setting_fields import connection_variables
 from connector_assets.deployment import named_apart
 from connector_resources import configured_settings
@@ -23,28 +21,12 @@ from connector_resources.bill import BillResource
 ORG_2 = "00801SANDBOXORG00002"
 
 
-def test_a_further_instance_of_a_package_built_per_instance_is_built_for_it_not_imported_again():
+def test_a_further_instance_is_built_by_the_package_not_imported_again():
     west = components.JdeBill(name="jde_bill_test_copy")
-    copy, original = west.parts.flow("vendors").spec, components.JdeBill().parts.flow("vendors").spec
-    assert copy.flow == "jde_bill_test_copy_vendors"  # its ledger rows, jobs, keys
-    assert original.flow == "jde_bill_vendors"
+    assert west.parts.flow("vendors").spec.flow == "jde_bill_test_copy_vendors"  # its ledger rows, jobs, keys
+    assert components.JdeBill().parts.flow("vendors").spec.flow == "jde_bill_vendors"
     assert west.variable("vendor_default_country") == "ML_JDE_BILL_TEST_COPY_VENDOR_DEFAULT_COUNTRY"
-    assert "connector_assets.integrations.jde_bill_test_copy" not in sys.modules
-
-
-def test_a_further_instance_of_a_package_made_at_import_is_the_package_again_under_its_name():
-    name = instance_package("connector_assets.integrations.procore_jde", "procore_jde_test_copy")
-    assert name == "connector_assets.integrations.procore_jde_test_copy"
-    copy = importlib.import_module(f"{name}.vendors")
-    original = importlib.import_module("connector_assets.integrations.procore_jde.vendors")
-    assert copy.VENDORS_FLOW.flow == "procore_jde_test_copy_vendors"  # its ledger rows, jobs, keys
-    assert original.VENDORS_FLOW.flow == "procore_jde_vendors"
-    assert copy.VENDORS_FLOW is not original.VENDORS_FLOW
-    # Another integration's package name, or a name that is no identifier, is refused.
-    with pytest.raises(ValueError, match="taken by the package connector_assets.integrations.jde_coupa"):
-        instance_package("connector_assets.integrations.procore_jde", "jde_coupa")
-    with pytest.raises(ValueError, match="lower-case letters"):
-        instance_package("connector_assets.integrations.procore_jde", "West")
+    assert not [name for name in sys.modules if "jde_bill_test_copy" in name]  # one package, two objects
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """An integration's component type, in process: its attributes are its settings (typed and bounded by their
-kinds, unknown ones refused), an instance's values are the settings its flows read (between the
-environment and the default), and two instances disagreeing on one setting are refused naming both."""
+kinds, unknown ones refused), and an instance's values are read from the instance itself (the documented
+override first, the default last), by its flows and by the kit, each instance its own."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ import pydantic
 import pytest
 
 from connector_assets import components
-from connector_resources import configured_settings, settings
-
-
-@pytest.fixture
-def forget_configured():
-    yield
-    configured_settings.forget("test")
+from connector_assets.flows import instance
+from connector_resources import settings
 
 
 def test_every_integration_is_a_type_whose_attributes_are_its_settings():
@@ -45,7 +40,7 @@ def test_a_wrong_attribute_is_refused_naming_it(attribute, value, said):
     assert said in str(refused.value)
 
 
-def test_an_instance_values_are_the_settings_its_flows_read(monkeypatch, forget_configured):
+def test_an_instance_reads_its_settings_from_itself_the_documented_override_first(monkeypatch):
     monkeypatch.delenv("ML_JDE_BILL_PAYMENT_POSTING", raising=False)
     monkeypatch.delenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", raising=False)
     instance = components.JdeBill(
@@ -56,21 +51,38 @@ def test_an_instance_values_are_the_settings_its_flows_read(monkeypatch, forget_
         "ML_JDE_BILL_VOUCHER_PAY_STATUSES": "a,h",
         "ML_JDE_BILL_BILLS_CRON": "1 * * * *",
     }
-    configured_settings.configure(instance.variables(), "test")
-    assert settings.read("ML_JDE_BILL_PAYMENT_POSTING") == "journal"
-    assert settings.read("ML_JDE_BILL_VOUCHER_PAY_STATUSES") == ("A", "H")
-    assert settings.read("ML_JDE_BILL_PO_APPROVED_STATUS") == 220  # unset: the default
-    monkeypatch.setenv("ML_JDE_BILL_PAYMENT_POSTING", "voucher")  # the environment overrides
-    assert settings.read("ML_JDE_BILL_PAYMENT_POSTING") == "voucher"
-    # An explicit environment (a check of what a process would see) is not the process's configuration.
-    assert settings.read("ML_JDE_BILL_VOUCHER_PAY_STATUSES", environ={}) == ("A",)
+    assert instance.setting("payment_posting") == "journal"
+    assert instance.setting("voucher_pay_statuses") == ("A", "H")
+    assert instance.setting("po_approved_status") == 220  # unset: the default
+    assert instance.given("po_approved_status") == ""
+    # The object holds its values: nothing of them is the process's (another object, the settings table).
+    assert components.JdeBill().setting("payment_posting") == settings.read("ML_JDE_BILL_PAYMENT_POSTING")
+    assert settings.read("ML_JDE_BILL_PAYMENT_POSTING") != "journal"
+    monkeypatch.setenv("ML_JDE_BILL_PAYMENT_POSTING", "voucher")  # the documented override wins
+    assert instance.setting("payment_posting") == "voucher"
 
 
-def test_two_instances_disagreeing_on_a_setting_are_refused_naming_both(forget_configured):
-    configured_settings.configure({"ML_JDE_BILL_PAYMENT_POSTING": "journal"}, "test")
-    with pytest.raises(configured_settings.ConflictingConfiguration, match="test.*other/defs.yaml"):
-        configured_settings.configure({"ML_JDE_BILL_PAYMENT_POSTING": "voucher"}, "other/defs.yaml")
-    assert settings.read("ML_JDE_BILL_PAYMENT_POSTING") == "journal"
+def test_the_kit_reads_a_setting_from_the_instance_built_under_its_name(monkeypatch):
+    """What the kit holds is a variable (a schedule's cron, a held record's close calendar): it is read from
+    the instance of that name this process built, not from a process-wide copy of its YAML."""
+    monkeypatch.delenv("ML_JDE_COUPA_SUPPLIERS_CRON", raising=False)
+    monkeypatch.delenv("ML_JDE_COUPA_B_SUPPLIERS_CRON", raising=False)
+    first = components.JdeCoupa(suppliers_cron="1 * * * *")
+    other = components.JdeCoupa(name="jde_coupa_b", suppliers_cron="2 * * * *")
+    crons = {
+        s.name: s.cron_schedule
+        for built in (first, other)
+        for s in built.parts.schedules
+        if "suppliers" in s.name
+    }
+    assert crons == {
+        "jde_coupa_suppliers_schedule": "1 * * * *",
+        "jde_coupa_b_suppliers_schedule": "2 * * * *",
+    }
+    assert instance.read("ML_JDE_COUPA_B_SUPPLIERS_CRON") == "2 * * * *"
+    monkeypatch.setenv("ML_JDE_COUPA_B_SUPPLIERS_CRON", "3 * * * *")
+    assert instance.read("ML_JDE_COUPA_B_SUPPLIERS_CRON") == "3 * * * *"
+    assert instance.read("ML_JDE_COUPA_SUPPLIERS_CRON") == "1 * * * *"
 
 
 def test_the_connector_refuses_an_override_naming_no_instance(monkeypatch):

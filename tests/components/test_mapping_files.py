@@ -21,7 +21,7 @@ def test_a_mapping_table_file_that_does_not_exist_is_refused_naming_the_attribut
     project, root = scaffolded_project(
         tmp_path, {"connector": CONNECTOR, "jde_bill": _jde_bill(str(missing))}
     )
-    with importable(project, copies=False):
+    with importable(project):
         said = load_refusal(project)
     assert f"{project / root / 'defs' / 'jde_bill' / 'defs.yaml'}: attributes.account_map:" in said, said
     assert f"the mapping table file {missing} does not exist" in said, said
@@ -31,6 +31,6 @@ def test_a_mapping_table_file_that_does_not_exist_is_refused_naming_the_attribut
 def test_a_mapping_table_file_that_exists_loads(tmp_path):
     present = REPO / "mappings" / "sandbox" / "jde_bill_accounts.csv"
     project, _ = scaffolded_project(tmp_path, {"connector": CONNECTOR, "jde_bill": _jde_bill(str(present))})
-    with importable(project, copies=False):
+    with importable(project):
         loaded = dg.load_from_defs_folder(path_within_project=project)
     assert loaded.resolve_assets_def(dg.AssetKey(["jde_bill", "account_map"])).group_names_by_key

@@ -42,7 +42,7 @@ def test_every_type_scaffolds_a_further_instance_that_loads_beside_the_first(tmp
         }
     }
     assert further["coupa_jde"]["connections"]["coupa"]["base_url"] == "https://coupa-jde-two.invalid"
-    with importable(project, copies=False):
+    with importable(project):
         loaded = dg.load_from_defs_folder(path_within_project=project)
     jobs = {job.name for job in loaded.jobs or ()}
     for integration, attributes in further.items():

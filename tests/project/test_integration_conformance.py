@@ -25,9 +25,10 @@ from roots import ROOT
 from connector_assets import components
 from connector_assets.definitions import DEPLOYMENT, defs
 from connector_assets.deployment import Deployment, integration_components
+from connector_assets.flows import instance
 from connector_assets.flows.assembly import Flow, IntegrationParts
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import FlowJobs
+from connector_assets.flows.manual_pairs import ManualPairing
 from connector_assets.flows.replays import Replay, build_replays
 from connector_assets.flows.targets import LedgerTarget, SessionTarget, TargetOpener
 from connector_assets.jde.target_base import JdeTarget
@@ -51,27 +52,10 @@ def _own_keys(component: IntegrationParts) -> set[AssetKey]:
     return {key for a in own if isinstance(a, AssetsDefinition) for key in a.keys}
 
 
-def _built(component: IntegrationParts) -> bool:
-    """Whether the package is built per instance (``wiring.build``): no instance's part at module level."""
-    return hasattr(importlib.import_module(f"{component.package}.wiring"), "build")
-
-
 def _flows(component: IntegrationParts) -> list[FlowSpec]:
-    """Every flow spec the package's loaded modules define (a module's ``FlowSpec``, or a ``Flow``'s),
-    declared by its component or not: nothing registers a spec, so a flow a module defines but the
-    component leaves out is found here. A package built per instance defines none: its built flows."""
-    if _built(component):
-        return list(component.specs)
-    prefix = f"connector_assets.integrations.{component.name}."
-    found: dict[str, FlowSpec] = {spec.flow: spec for spec in component.specs}
-    for name, module in list(sys.modules.items()):
-        if not name.startswith(prefix):
-            continue
-        for value in vars(module).values():
-            spec = value.spec if isinstance(value, Flow) else value
-            if isinstance(spec, FlowSpec) and spec.integration == component.name:
-                found.setdefault(spec.flow, spec)
-    return list(found.values())
+    """Every flow the instance's package built for it: nothing of a package is made at import, so what
+    its ``build`` returns is all there is."""
+    return component.specs
 
 
 @pytest.fixture(params=integration_components(), ids=lambda component: component.name)
@@ -87,17 +71,17 @@ def test_the_package_declares_its_name_definitions_and_replays(package):
 
 
 def test_every_package_is_assembled_the_one_way(package):
-    """``__init__`` is the package's docstring (its component type's description); ``wiring.parts()`` puts
-    its flows together; the component type named after the package (``jde_bill`` -> ``JdeBill``) is made
-    from the package, with one attribute per setting of its ``settings.toml`` beside every instance's
-    ``name`` and ``connections``, and no other."""
-    assert set(package.specs) == set(_flows(package)), "a flow of the integration is not declared"
+    """``__init__`` is the package's docstring (its component type's description); ``wiring.build(it)``
+    puts its flows together for an instance; the component type named after the package (``jde_bill`` ->
+    ``JdeBill``) is made from the package, with one attribute per setting of its ``settings.toml`` beside
+    every instance's ``name`` and ``connections``, and no other."""
     init = importlib.import_module(package.package)
     defined = {name for name, value in vars(init).items() if not isinstance(value, ModuleType)}
     assert defined == {name for name in defined if name.startswith("__")}
     wiring = importlib.import_module(f"{package.package}.wiring")
-    made_by = wiring.build if _built(package) else wiring.parts
-    assert inspect.signature(made_by).return_annotation in (IntegrationParts, "IntegrationParts")
+    built = inspect.signature(wiring.build)
+    assert built.return_annotation in (IntegrationParts, "IntegrationParts") and len(built.parameters) == 1
+    assert not hasattr(wiring, "parts"), "made at import"
     made = components.integration_types()["".join(w.capitalize() for w in package.name.split("_"))]
     assert made.integration == package.name and made.__doc__ == " ".join(init.__doc__.split())
     declared = settings.integration_settings()[package.name]
@@ -106,14 +90,11 @@ def test_every_package_is_assembled_the_one_way(package):
     assert set(made.model_fields) == own | {s.env.removeprefix(prefix).lower() for s in declared}
 
 
-def test_the_component_lists_each_flow_by_name_and_the_jobs_module_says_how_they_run(package):
-    """The component's ``flows`` names each flow (a ``Flow`` of the integration's spec and its assets,
-    imported from its module); ``jobs.JOBS`` (a ``FlowJobs``) builds their jobs and schedules."""
+def test_the_component_lists_each_flow_of_the_instance(package):
+    """The component's ``flows`` names each flow (a ``Flow`` of the instance's spec and its assets, made by
+    its module for the instance)."""
     assert all(isinstance(flow, Flow) for flow in package.flows)
     assert all(flow.spec.integration == package.name for flow in package.flows)
-    if not _built(package):  # a package built per instance calls ``FlowJobs`` in its ``build``
-        jobs = importlib.import_module(f"{package.package}.jobs")
-        assert isinstance(jobs.JOBS, FlowJobs), f"{package.package}.jobs.JOBS is no flows.jobs.FlowJobs"
 
 
 def test_the_component_names_the_mapping_tables_its_assets_stage(package):
@@ -131,12 +112,10 @@ def test_the_component_names_the_mapping_tables_its_assets_stage(package):
 
 def test_the_settings_table_reads_its_settings_and_the_component_carries_its_pairings(package):
     """An integration's settings are its ``settings.toml``'s, each under ``ML_<NAME>_``, read by the one
-    settings table; the component carries its pairings made by hand."""
+    settings table; the component carries its pairings made by hand, the instance's."""
     declared = settings.integration_settings()[package.name]
     assert all(setting.env.startswith(f"ML_{package.name.upper()}_") for setting in declared)
-    if not _built(package):  # a package built per instance makes its pairings in its ``build``
-        pairs = importlib.import_module(f"{package.package}.manual_pairs").PAIRINGS
-        assert tuple(package.pairings) == tuple(pairs)
+    assert all(isinstance(pairing, ManualPairing) for pairing in package.pairings)
     assert all(pairing.integration == package.name for pairing in package.pairings)
 
 
@@ -158,7 +137,7 @@ def test_every_flow_has_its_own_job_and_a_schedule_at_its_cron_setting(package):
             schedules[n] for n in (f"{flow.spec.flow}_schedule", f"{flow.spec.flow}_poll") if n in schedules
         ]
         assert schedule.job_name == flow.spec.flow
-        assert schedule.cron_schedule == settings.value(flow.cron_setting), flow.spec.flow
+        assert schedule.cron_schedule == instance.read(flow.cron_setting), flow.spec.flow
 
 
 PACKAGES = ROOT / "connector_assets" / "integrations"

@@ -1,18 +1,17 @@
 """A new integration between existing systems is its folder: the test writes a toy package (JD Edwards
-suppliers -> Coupa suppliers) into a project of its own in a temporary folder, Dagster's defs-folder loader
-finds its component there, a ``Deployment`` of it runs its job against the JDE and Coupa simulators, and
-the folder is removed. Nothing outside that folder is written or edited: no list of integrations, no
-registry, no file of the project.
+suppliers -> Coupa suppliers) into a project of its own in a temporary folder, Dagster's defs-folder
+loader finds its component there, a ``Deployment`` of it runs its job against the JDE and Coupa
+simulators, and the folder is removed. Nothing outside that folder is written or edited: no list of
+integrations, no registry, no file of the project.
 
 What the package holds is what docs/development.md ("Adding an integration") walks through: its
 ``__init__`` (a docstring), a flow module (the pandera model of a writable record, a pure mapper from the
-JDE side's ``JdeSupplier`` to the Coupa side's supplier body, the flow's spec, assets and replay) and
-``wiring.py`` (its parts), beside the project's component type made from the package
-(``integration_type``) and the instance's ``defs.yaml``. Reading JDE, writing Coupa, the mapped / check /
-written steps, the ledger, adoption and the retry queue come from the kit and the system sides. A real
-package adds its jobs module (``flows.jobs.FlowJobs``: schedules at its ``settings.toml`` cron settings);
-the toy's one job is run by hand, so it needs no setting.
-"""
+JDE side's ``JdeSupplier`` to the Coupa side's supplier body, the flow's spec, assets and replay, made for
+an instance) and ``wiring.py`` (``build``: its parts for an instance), beside the project's component type
+made from the package (``integration_type``) and the instance's ``defs.yaml``. Reading JDE, writing Coupa,
+the mapped / check / written steps, the ledger, adoption and the retry queue come from the kit and the
+system sides. A real package adds its jobs module (``flows.jobs.FlowJobs``: schedules at its
+``settings.toml`` cron settings); the toy's one job is run by hand, so it needs no setting."""
 
 # No ``from __future__ import annotations``: pandera reads the model's annotations as real types.
 import importlib
@@ -55,15 +54,13 @@ from connector_assets.coupa.targets import CoupaSuppliers
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.instance import Instance
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replays import Replay
 from connector_assets.flows.targets import FlowRoute
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
-
-ROUTE = FlowRoute("toy", source_system="JDE", target_system="coupa")
-
 
 @lazy_model
 def ToySupplier() -> type:
@@ -106,42 +103,34 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
         yield to_coupa(supplier)
 
 
-SUPPLIERS_FLOW = ROUTE.flow(
-    "suppliers", "supplier", ToySupplier, map_suppliers, remap_suppliers, CoupaSuppliers
-)
-FLOW = Flow(
-    SUPPLIERS_FLOW,
-    build_flow_assets(
-        SUPPLIERS_FLOW, partitions_def=jde_partitions, upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset]
-    ),
-    replay=Replay(CoupaSuppliers.for_replay),
-)
+def suppliers_flow(it: Instance) -> Flow:
+    """The instance's suppliers flow: its spec, its assets in the instance's group, its replay."""
+    route = FlowRoute(it.instance, source_system="JDE", target_system="coupa")
+    spec = route.flow("suppliers", "supplier", ToySupplier, map_suppliers, remap_suppliers, CoupaSuppliers)
+    upstream = [SUPPLIERS.asset, ADDRESS_BOOK.asset]
+    assets = build_flow_assets(spec, partitions_def=jde_partitions, upstream=upstream)
+    return Flow(spec, assets, replay=Replay(CoupaSuppliers.for_replay))
 '''
 
 WIRING = '''\
-"""What the toy puts into Dagster: its one flow and the job running it (the JDE tables it reads, then its
-own steps)."""
+"""What the toy puts into Dagster for an instance: its one flow and the job running it (the JDE tables it
+reads, then its own steps)."""
 
 import dagster as dg
 
 from connector_assets.flows.assembly import IntegrationParts
+from connector_assets.flows.instance import Instance
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 
 from {package} import suppliers
 
-FLOWS = (suppliers.FLOW,)
-JOB = dg.define_asset_job(
-    "toy_suppliers",
-    selection=dg.AssetSelection.assets(
-        SUPPLIERS.asset,
-        ADDRESS_BOOK.asset,
-        *(key for a in suppliers.FLOW.assets if isinstance(a, dg.AssetsDefinition) for key in a.keys),
-    ),
-)
 
-
-def parts() -> IntegrationParts:
-    return IntegrationParts(name="toy", flows=FLOWS, jobs=[JOB], package=__package__)
+def build(it: Instance) -> IntegrationParts:
+    flow = suppliers.suppliers_flow(it)
+    own = (key for a in flow.assets if isinstance(a, dg.AssetsDefinition) for key in a.keys)
+    selection = dg.AssetSelection.assets(SUPPLIERS.asset, ADDRESS_BOOK.asset, *own)
+    job = dg.define_asset_job(f"{{it.instance}}_suppliers", selection=selection)
+    return IntegrationParts(name=it.instance, flows=[flow], jobs=[job])
 '''
 
 # The project's component types: the toy's, made from its package as ml-connector makes its own.
@@ -227,8 +216,11 @@ def test_a_toy_integration_in_its_own_folder_writes_each_supplier_once(tmp_path,
 
 
 def test_a_package_keeping_its_own_name_is_refused_as_a_further_instance(toy_project):
-    """The toy names its route "toy" in text: a copy under another name would run the toy's flows again."""
+    """A toy naming its route "toy" in text, not by its instance: a further instance would run the toy's
+    flows again, under the toy's keys."""
     root = next(path.name for path in toy_project.iterdir() if path.name.startswith("toy_connector_"))
+    flows = toy_project / root / "integrations" / INTEGRATION / "suppliers.py"
+    flows.write_text(flows.read_text().replace("FlowRoute(it.instance,", 'FlowRoute("toy",'))
     toy = importlib.import_module(f"{root}.components").Toy
     with pytest.raises(
         ValueError, match="toy cannot run as a further instance 'toy_two': its flows toy_suppliers"

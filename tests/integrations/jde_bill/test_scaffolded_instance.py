@@ -76,7 +76,7 @@ def test_a_scaffolded_second_instance_loads_as_it_is_and_writes_into_its_own_org
 
     bill = with_two_organizations(INTEGRATION_WORLD.simulators["bill"]())
     with (
-        importable(project, copies=False),
+        importable(project),
         jde_bill_world(tmp_path, bill=bill) as world,
         instance_for_test() as instance,
     ):

@@ -62,7 +62,7 @@ def deployment(tmp_path, monkeypatch):
     bill = with_two_organizations(INTEGRATION_WORLD.simulators["bill"]())
     project, _root = scaffolded_project(tmp_path, INSTANCES)
     with (
-        importable(project, copies=False),
+        importable(project),
         jde_bill_world(tmp_path, bill=bill) as world,
         instance_for_test() as instance,
     ):
