@@ -8,7 +8,6 @@ is a ``defs.yaml`` in the project's defs folder. The package layout: docs/develo
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -79,33 +78,6 @@ class IntegrationParts:
     @property
     def specs(self) -> list[FlowSpec]:
         return [flow.spec for flow in self.flows]
-
-    @classmethod
-    def assembled(
-        cls,
-        package: str,
-        built: Sequence[BuiltJobs],
-        *,
-        jobs: Sequence[Any] = (),
-        schedules: Sequence[Any] = (),
-        **rest: Any,
-    ) -> IntegrationParts:
-        """A package's component as every package makes it: its flows, tables, jobs and schedules those its
-        jobs were ``built`` over, then the package's own ``jobs`` / ``schedules``, then its reconciliation's
-        (``reconcile.assets.WIRING``); its pairings its ``manual_pairs.PAIRINGS``; ``rest`` the other
-        fields."""
-        assets, reconciliation_jobs, reconciliation_schedules = _of(package, "reconcile.assets").WIRING
-        return cls(
-            name=package.rpartition(".")[2],
-            flows=[flow for b in built for flow in b.flows],
-            tables=[table for b in built for table in b.tables],
-            assets=assets,
-            jobs=[*(job for b in built for job in b.every_job), *jobs, *reconciliation_jobs],
-            schedules=[*(s for b in built for s in b.schedules), *schedules, *reconciliation_schedules()],
-            pairings=_of(package, "manual_pairs").PAIRINGS,
-            package=package,
-            **rest,
-        )
 
     @classmethod
     def of(
@@ -183,11 +155,6 @@ class IntegrationParts:
             schedules=list(self.schedules),
             sensors=list(self.sensors),
         )
-
-
-def _of(package: str, module: str) -> Any:
-    """The package's ``module``, where every package has it (a missing one fails the load naming it)."""
-    return importlib.import_module(f"{package}.{module}")
 
 
 def asset_keys(assets: Iterable[Any]) -> frozenset[AssetKey]:

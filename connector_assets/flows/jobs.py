@@ -158,7 +158,7 @@ class OneRun:
 class BuiltJobs:
     """The flows' jobs (by spec), their schedules, what each job runs (``table``), the job running them
     together (``together``, when the package asks for one), and the ``flows`` and ``tables`` they were
-    built over (what the package's component lists, ``IntegrationParts.assembled``)."""
+    built over (what the instance's parts list, ``IntegrationParts.of``)."""
 
     table: dict[FlowSpec, FlowJob]
     jobs: dict[FlowSpec, Any]

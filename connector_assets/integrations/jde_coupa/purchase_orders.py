@@ -80,7 +80,8 @@ def purchase_orders_flow(it: Instance, accounts: MappingTable, table_asset: Any,
         numbers = (k.split("-") for k in keys)
         docos = {int(parts[1]) for parts in numbers if len(parts) > 2 and parts[1].isdigit()}
         for order in purchase_orders_by_number(context.resources.jde, docos):
-            if po_number(order.header) in wanted:
+            number = order.label if order.header is None else po_number(order.header)
+            if number in wanted:  # an order without its header is refused by ``order_record``, naming it
                 yield order_record(order, snapshot, mapping)
 
     mapping = OrderMapping(accounts, suppliers)
