@@ -53,7 +53,12 @@ def importable(project: Path) -> Iterator[Path]:
     """``project`` on ``sys.path`` for Dagster's in-process loader; after, off it, its instances' YAML
     values forgotten and their packages' copies dropped, so no later test reads them (a further instance of
     the same name in a later project is imported anew with that project's settings: its schedules are
-    built as its package loads)."""
+    built as its package loads). Before, the YAML values this process holds are forgotten too: the
+    connector's own deployment, built by any test module importing ``connector_assets.definitions``,
+    states its instances' values (the sandbox defaults, so forgetting them changes nothing it reads), and
+    an instance of the same name here deciding otherwise would be refused as the same instance disagreeing
+    with itself."""
+    configured_settings.forget()
     sys.path.insert(0, str(project))
     try:
         yield project

@@ -15,6 +15,10 @@ from connector_resources import configured_settings, settings
 
 @pytest.fixture
 def forget_configured():
+    """No YAML value configured but the test's own: the connector's deployment, built by any test module
+    importing ``connector_assets.definitions``, states the sandbox defaults of its instances, which the
+    test's values would contradict (forgetting them changes nothing the deployment reads)."""
+    configured_settings.forget()
     yield
     configured_settings.forget("test")
 
