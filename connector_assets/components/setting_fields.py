@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal
 
+import dagster as dg
+import jinja2
 import pydantic
 
 from connector_resources.setting_kinds import Choice, Items, Kind, Number, OnOff, Refused, Text
@@ -44,6 +46,31 @@ def as_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ",".join(str(item) for item in value)
     return str(value)
+
+
+_TEMPLATES = jinja2.Environment(
+    undefined=jinja2.StrictUndefined,  # a misspelt scope ({{ evn.X }}) is refused, not rendered blank
+    finalize=lambda value: "" if value is None else value,  # an unset {{ env.X }}: blank, the default
+    autoescape=False,  # noqa: S701 - text for a setting, not HTML
+)
+
+
+def _as_written(context: dg.ResolutionContext, value: Any) -> Any:
+    """An attribute's value as its ``defs.yaml`` writes it, a template (``{{ env.X }}``) rendered as text.
+
+    Why not Dagster's own resolution: it renders every text with Jinja's native types, which reads a value
+    as a Python literal, so an account ``"1.4310"`` arrived as the number 1.431, statuses ``"2,4,6"`` as a
+    tuple of numbers and ``"000"`` as 0: a setting's value is text, as its variable holds it. An unset
+    variable renders blank, which leaves the setting to its default (and to the default's guard where the
+    default only fits the sandbox)."""
+    if isinstance(value, list):
+        return [_as_written(context, item) for item in value]
+    if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
+        return value
+    return _TEMPLATES.from_string(value).render(**context.scope)
+
+
+AS_WRITTEN = dg.Resolver(_as_written, inject_before_resolve=False)
 
 
 def _checked_by(kind: Kind) -> Callable[[Any], Any]:
@@ -77,7 +104,8 @@ def fields(settings: Iterable[tuple[str, Setting]]) -> tuple[dict[str, Any], dic
     validators: dict[str, Any] = {}
     for short, setting in settings:
         made[short] = (
-            _python_type(setting.kind),  # unset is None, never validated: the default decides
+            # unset is None, never validated: the default decides; a set value resolved as written
+            Annotated[_python_type(setting.kind), AS_WRITTEN],
             pydantic.Field(default=None, description=f"{setting.help} (default {setting.default!r})"),
         )
         validators[f"check_{short}"] = pydantic.field_validator(short)(_checked_by(setting.kind))

@@ -138,3 +138,25 @@ def test_an_integration_package_without_its_type_is_refused_naming_the_line(tmp_
         sys.modules.pop("connector_assets.integrations.jde_nowhere", None)  # found by find_spec
     said = str(refused.value)
     assert 'class JdeNowhere(IntegrationType, package="connector_assets.integrations.jde_nowhere")' in said
+
+
+def test_a_value_reaches_its_attribute_as_written_and_a_template_renders_as_text(monkeypatch):
+    """Dagster renders YAML text with Jinja's native types, which read "1.4310" as the number 1.431 and
+    "2,4,6,7,8" as a tuple; an attribute keeps the text a variable would hold, templated or not, and a
+    template reading an unset variable renders blank (the default decides)."""
+    monkeypatch.setenv("ACCOUNTS_OF_THIS_JDE", "1.4320")
+    monkeypatch.delenv("UNSET_IN_THIS_TEST", raising=False)
+    jde_bill = components.JdeBill.resolve_from_yaml(
+        'payment_debit_account: "1.4310"\n'
+        'payment_credit_account: "{{ env.ACCOUNTS_OF_THIS_JDE }}"\n'
+        'account_map: "{{ env.UNSET_IN_THIS_TEST }}"\n'
+        'companies: ["00200", "300"]\n'
+        "po_approved_status: 400\n"
+    )
+    assert (jde_bill.payment_debit_account, jde_bill.payment_credit_account) == ("1.4310", "1.4320")
+    assert jde_bill.account_map == "" and jde_bill.given("account_map") == ""
+    assert jde_bill.companies == ["00200", "300"] and jde_bill.po_approved_status == 400
+    fusion = components.FusionProcurify.resolve_from_yaml('bill_statuses: "2,4,6,7,8"\nintercompany: "000"\n')
+    assert (fusion.bill_statuses, fusion.intercompany) == ("2,4,6,7,8", "000")
+    with pytest.raises(Exception, match="evn"):  # a misspelt scope is refused, not rendered blank
+        components.JdeBill.resolve_from_yaml('account_map: "{{ evn.X }}"\n')

@@ -1,11 +1,14 @@
 """The Kubernetes deployment files (Dockerfile, deploy/helm, deploy/k8s) checked as far as this machine can.
 
 No cluster, no ``helm`` and no Docker daemon here, so: every manifest parses; every variable they feed is
-a declared setting and every secret or production-required setting is fed; the values file uses only the
-chart keys recorded in deploy/helm/chart_keys.yaml and agrees with deploy/postgres/dagster.yaml; the
-names that tie the files together (Secret, ConfigMap, volume, module, mount paths) match; and the commands
-the image and the manifests run are run here for real: the code location loads from the Dockerfile's
-module, the receiver answers its probe route, the pool-limits Job sets the limits on an instance.
+a declared setting or one a ``defs.yaml`` of the project's own deployment reads (``{{ env.X }}``), no
+integration's setting is fed (what an instance does is its ``defs.yaml``), and every secret or
+production-required setting is fed, itself or through the variable its attribute reads; the values file
+uses only the chart keys recorded in deploy/helm/chart_keys.yaml and agrees with
+deploy/postgres/dagster.yaml; the names that tie the files together (Secret, ConfigMap, volume, module,
+mount paths) match; and the commands the image and the manifests run are run here for real: the code
+location loads from the Dockerfile's module, the receiver answers its probe route, the pool-limits Job
+sets the limits on an instance.
 Building the image is opt-in (``ML_DOCKER_BUILD_TEST=1``) where a Docker daemon exists.
 """
 
@@ -37,6 +40,9 @@ K8S = ROOT / "deploy" / "k8s"
 DOCKERFILE = ROOT / "Dockerfile"
 # Dagster's own storage variables (deploy/postgres/dagster.yaml, the chart's instance): not ours to declare.
 DAGSTER_OWN_ENV = re.compile(r"DAGSTER_PG_\w+")
+DEFS = ROOT / "connector_assets" / "defs"
+# How a defs.yaml attribute reads a variable with Dagster's templating: {{ env.X }} or {{ env('X', ...) }}.
+TEMPLATE_READS = re.compile(r"""env(?:\.(\w+)|\(\s*['"](\w+)['"])""")
 
 
 def _docs(path: Path) -> list[dict[str, Any]]:
@@ -60,6 +66,26 @@ def _all_settings() -> list[Setting]:
 
 def _values() -> dict[str, Any]:
     return yaml.safe_load(HELM_VALUES.read_text())
+
+
+def _template_reads() -> dict[str, str]:
+    """The variables the project's own instances read (``{{ env.X }}`` in a ``defs.yaml``), each with the
+    setting its attribute sets (``JDE_BILL_ACCOUNT_MAP`` -> ``ML_JDE_BILL_ACCOUNT_MAP``)."""
+    from connector_assets.components import integration_types
+
+    types = {f"connector_assets.components.{name}": made for name, made in integration_types().items()}
+    reads: dict[str, str] = {}
+    for path in sorted(DEFS.glob("*/defs.yaml")):
+        written = yaml.safe_load(path.read_text())
+        made = types.get(written["type"])
+        attributes = written.get("attributes") or {}
+        for short, value in attributes.items():
+            for match in TEMPLATE_READS.finditer(str(value)):
+                assert made is not None and not attributes.get("name"), (
+                    f"{path}: {short} of {written['type']}"
+                )
+                reads[match.group(1) or match.group(2)] = made.declared[short].env
+    return reads
 
 
 def _user_deployment() -> dict[str, Any]:
@@ -152,7 +178,7 @@ def test_every_deploy_file_parses_and_each_manifest_names_its_kind():
 # ------------------------------------------------------------------------------------------ settings
 
 
-def test_every_variable_the_manifests_feed_is_a_declared_setting():
+def test_every_variable_the_manifests_feed_is_a_declared_setting_or_one_a_defs_yaml_reads():
     fed: dict[str, str] = {}
     for name in _secret()["stringData"]:
         fed[name] = "Secret"
@@ -166,13 +192,18 @@ def test_every_variable_the_manifests_feed_is_a_declared_setting():
         for var in _container(kind, name).get("env", []):
             fed[var["name"]] = f"{kind} {name}"
     assert fed
+    read_by_defs = _template_reads()
+    assert read_by_defs
     for name, where in fed.items():
-        if DAGSTER_OWN_ENV.fullmatch(name):
+        if DAGSTER_OWN_ENV.fullmatch(name) or name in read_by_defs:
             continue
         try:
             settings.registered(name)
         except KeyError:
-            pytest.fail(f"{where} feeds {name}, which connector_resources/settings.py does not declare")
+            pytest.fail(
+                f"{where} feeds {name}, which connector_resources/settings.py does not declare and no "
+                "connector_assets/defs/*/defs.yaml reads"
+            )
 
 
 def test_every_secret_setting_is_in_the_secret_and_none_in_the_config_map():
@@ -189,23 +220,38 @@ def test_every_secret_setting_is_in_the_secret_and_none_in_the_config_map():
     assert not secret_keys & config_keys, f"given twice: {sorted(secret_keys & config_keys)}"
 
 
+def test_no_integration_setting_is_in_the_config_map():
+    """What an instance does is its ``defs.yaml``: a variable ``ML_<INSTANCE>_<NAME>`` in the ConfigMap
+    would override its attribute in every process, a second channel the YAML does not show."""
+    config_keys = set(_config_map()["data"])
+    integration = {s.env for declared in settings.integration_settings().values() for s in declared}
+    assert "ML_JDE_BILL_ACCOUNT_MAP" in integration
+    assert not integration & config_keys, (
+        f"integration settings in the ConfigMap: {sorted(integration & config_keys)}"
+    )
+
+
 def test_the_config_map_sets_what_production_must_set():
     """What the code refuses or gets wrong once a system is real: every address (else the sandbox's),
     every mapping table with a sandbox fallback (mapping_tables.table_path refuses it), and every setting
-    whose help says it must be set."""
+    whose help says it must be set or is refused unset: in the ConfigMap itself, or (an instance's) through
+    the variable its attribute in the project's ``defs.yaml`` reads."""
     config_keys = set(_config_map()["data"])
+    set_through_defs = {setting for variable, setting in _template_reads().items() if variable in config_keys}
     required = {s.env for s in _all_settings() if s.is_url}
     required |= {s.env for s in _all_settings() if s.env.endswith("_MAP") and s.default}
-    required |= {s.env for s in _all_settings() if "must be set" in s.help}
+    required |= {s.env for s in _all_settings() if "must be set" in s.help or "refused unset" in s.help}
     assert {"ML_JDE_AIS_URL", "ML_JDE_COUPA_ACCOUNT_MAP", "ML_JDE_PROCURIFY_AP_ACCOUNT"} <= required
-    assert required <= config_keys, f"not set in the ConfigMap: {sorted(required - config_keys)}"
+    unset = required - config_keys - set_through_defs
+    assert not unset, f"not set in the ConfigMap: {sorted(unset)}"
 
 
 def test_mapping_tables_are_read_from_the_mounted_config_map():
     deployment = _user_deployment()
     [mapping_volume] = [v for v in deployment["volumes"] if "configMap" in v]
     [mount] = [m for m in deployment["volumeMounts"] if m["name"] == mapping_volume["name"]]
-    maps = {k: v for k, v in _config_map()["data"].items() if k.endswith("_MAP")}
+    tables = {variable for variable, setting in _template_reads().items() if setting.endswith("_MAP")}
+    maps = {k: v for k, v in _config_map()["data"].items() if k in tables}
     assert maps
     for name, path in maps.items():
         assert str(Path(path).parent) == mount["mountPath"], (
@@ -214,24 +260,31 @@ def test_mapping_tables_are_read_from_the_mounted_config_map():
 
 
 def test_the_config_map_names_every_mapping_table_an_integration_declares():
-    """Every mapping table of every integration (``Deployment.tables``) has its file in the ConfigMap, the
-    optional ones (no sandbox file) as a commented line, so a table added to a package shows up here for the
-    person filling the ConfigMap in; a set one names its table's file as the sandbox does."""
+    """Every mapping table of every integration (``Deployment.tables``) is read by its instance's
+    ``defs.yaml`` from a variable the ConfigMap sets, the optional ones (no sandbox file) as a commented
+    line, so a table added to a package shows up here for the person filling the ConfigMap in; a set one
+    names its table's file as the sandbox does."""
     from connector_assets.deployment import Deployment, integration_components
 
     text = (K8S / "config.yaml").read_text()
-    commented = set(re.findall(r"^\s*# (ML_\w+_MAP):", text, re.M))
+    commented = set(re.findall(r"^\s*# (\w+_MAP):", text, re.M))
     data = _config_map()["data"]
+    read_for = {setting: variable for variable, setting in _template_reads().items()}
     tables = Deployment(integration_components()).tables.values()
     assert tables
     for table in tables:
-        if table.variable in data:
-            assert (
-                table.sandbox_file is None or Path(data[table.variable]).name == Path(table.sandbox_file).name
-            ), f"deploy/k8s/config.yaml: {table.variable} names another file than {table.sandbox_file}"
+        variable = read_for.get(table.variable)
+        assert variable, (
+            f"connector_assets/defs: no defs.yaml reads the file of {table.name} ({table.variable}) from the "
+            "environment: write its attribute as a {{ env.X }} template"
+        )
+        if variable in data:
+            assert table.sandbox_file is None or Path(data[variable]).name == Path(table.sandbox_file).name, (
+                f"deploy/k8s/config.yaml: {variable} names another file than {table.sandbox_file}"
+            )
             continue
-        assert table.sandbox_file is None and table.variable in commented, (
-            f"deploy/k8s/config.yaml names no {table.variable} ({table.name}): add it under 'Mapping tables' "
+        assert table.sandbox_file is None and variable in commented, (
+            f"deploy/k8s/config.yaml names no {variable} ({table.name}): add it under 'Mapping tables' "
             "(commented, under 'Optional', when the table has no sandbox file)"
         )
 
