@@ -68,27 +68,9 @@ lint: $(VENV)/.installed
 	$(BIN)/basedpyright --pythonpath $(BIN)/python
 
 # The suite runs on PYTEST_WORKERS processes (pytest-xdist), each test file on one worker so its shared
-# simulators start once. Most tests wait on loopback HTTP and Dagster subprocesses (2 workers kept the two
-# cores about 55% busy), so 3 workers on 2 cores: 12:36 for the whole suite against 14:00 with 2 (quiet
-# machine, 2026-11-23; 15:51 for 2,713 tests on 2026-11-25, of which 13:42 is the tests' own summed time / 3;
-# 15:03 for 3,351 tests on 2026-11-26, `CI=true .ci/run` on a clean clone, 16:05 with the install and lint;
-# 26:46 for 3,638 tests later on 2026-11-26, pytest alone on a clean clone: over the 20-minute aim; the
-# slowest are the end-to-end receiver scale-out, crash-recovery, dev, celery and backfill tests, 45-78 s each;
-# 19:52 for 3,741 tests later still, pytest alone in `CI=true .ci/run` on a clean clone, after the scale-out
-# test moved its rate to bench/ and the alembic scripts were imported once per process, on a loaded machine;
-# 15:30 for 3,820 tests on 2026-11-26 evening, the same way on a quieter machine; 23:39 for 3,839 tests on
-# 2026-11-27's machine, the same way, quiet: its tests' summed time / 3 is 25 min, no one file the long pole,
-# and two files run at the same moment took the same on the commit before that day's work, 135 s and 132 s;
-# the CI run of that code on its machine: 27:08). CPU-bound throughout (vmstat: 0% idle), so the levers are
-# CPU: test instances on the project's kept-connection event log, one alembic revision map per process, and
-# cached bytecode (below) took two of the heaviest files and tests/alerts from 155 s of CPU to 100 s, and the
-# suite to 19:25 for 3,839 tests (`CI=true .ci/run` on a clean clone, 21:18 with the install and lint,
-# 2026-11-27), where the code before them took 35:33 on the same machine (with a benchmark beside it, so not a
-# like-for-like figure). Like for like, the same three files (reruns, JDE <-> Procurify payments, OAuth token
-# store: 35 tests) run at one moment on that machine: 291.7 s (240 s CPU) on 2f7e3ce9, the code before the
-# lock file and the compatibility module, against 222.3 s (186 s CPU) then. On a quieter machine later that
-# day: 13:32 for 3,843 tests, the same way (15:00 with the install and lint); 11:21 for 4,007 tests that
-# afternoon, pytest alone in the checkout on a quiet machine.
+# simulators start once. It is CPU-bound (test processes, Dagster subprocesses, simulators), and 3 workers
+# keep 2 cores busier than 2 do. Last figure: 18:13 for 4,513 tests, pytest alone on a clean clone, 2 cores
+# (21:50 with the install and lint; 2026-11-29).
 # PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
 
