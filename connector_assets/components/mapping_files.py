@@ -4,7 +4,8 @@ Why at load: a table's file is read only on the table's first use, in a run. An 
 that is not there (a typo, a path relative to another folder) passed ``dg check defs`` and failed the first
 run of the deployment; now the load refuses it, naming the instance's folder, the attribute and the file.
 Only a value this instance's attributes set and that is in force is checked: a variable set in the
-environment wins over the attribute (``settings.given``), and the sandbox defaults are the project's own.
+environment wins over the attribute (``IntegrationType.given``), and the sandbox defaults are the
+project's own.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from connector_resources import settings
 
 if TYPE_CHECKING:
     from connector_assets.components.integration_type import IntegrationType
@@ -27,7 +26,7 @@ def missing_mapping_file(instance: IntegrationType, tables: Iterable[MappingTabl
     attribute = {declared.env: short for short, declared in instance.instance_settings().items()}
     for table in tables:
         named = configured.get(table.variable, "").strip()
-        if not named or settings.given(table.variable) != named:
+        if not named or instance.given(attribute[table.variable]) != named:  # an override in force wins
             continue
         path = Path(named).expanduser()
         if not path.is_file():

@@ -20,6 +20,7 @@ from dagster import (
     define_asset_job,
 )
 
+from connector_assets.flows import instance
 from connector_assets.flows.jobs import SCHEDULE_SUFFIX, build_tick_schedule
 from connector_assets.fusion.account_combinations import (
     COMBINATION_COLUMNS,
@@ -144,7 +145,6 @@ def combinations_refresh(
     schedule at ``cron_setting`` in ``timezone``: a real pod holds tens of thousands of combinations, too
     many to re-read at every poll of a flow. A combination enabled in Fusion between two refreshes is
     refused with its reason until the next one (a replay re-stages it)."""
-    from connector_resources import settings
 
     [key] = asset.keys
     # ``<integration>_<asset's name>_refresh``: a job's name is one identifier, not the key's two parts.
@@ -157,7 +157,7 @@ def combinations_refresh(
     schedule = build_tick_schedule(
         f"{name}_{SCHEDULE_SUFFIX}",
         job,
-        cron=settings.value(cron_setting),
+        cron=instance.read(cron_setting),  # the instance's, read as it builds
         timezone=timezone,
         description=f"Re-read Fusion's account combinations at ${cron_setting} ({timezone}).",
     )

@@ -10,15 +10,15 @@ from typing import Any
 
 from dagster import AssetKey
 
+from connector_assets.flows import instance
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.procore.companies import record_company
-from connector_resources import settings
 from connector_resources.ledger import Ledger
 
 
 def statuses(variable: str) -> frozenset[str]:
     """A comma-separated status setting, compared case-insensitively (Procore capitalises some)."""
-    return frozenset(settings.read(variable))
+    return frozenset(instance.read(variable))  # an integration's setting: its instance's value
 
 
 def staged_records(staging: Any, asset: AssetKey, partition: str | None) -> Iterator[dict[str, Any]]:

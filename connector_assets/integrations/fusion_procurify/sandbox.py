@@ -11,6 +11,7 @@ from typing import Any
 import click
 import requests
 
+from connector_assets.flows import instance
 from connector_assets.flows.sandbox_people import round_player, written_xrefs
 from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, export_unless_set
 from connector_assets.fusion.sandbox_operators import (
@@ -169,7 +170,7 @@ class FusionProcurifyPeople:
             fusion_root,
         )
         self.ledger = Ledger(ledger_url)
-        self.currency = currency or settings.value(variable("LEDGER_CURRENCY"))
+        self.currency = currency or instance.read(variable("LEDGER_CURRENCY"))
         self.batch, self.most, self.wanted = batch, most, wanted
         self.accounts = accounts_table(variable("ACCOUNT_MAP"), segments).read()
         self.departments = departments_table(variable("DEPARTMENT_MAP"), segments).read()

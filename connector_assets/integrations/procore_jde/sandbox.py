@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector_assets.flows import instance
 from connector_assets.flows.sandbox_setup import IntegrationSandbox
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
 from connector_assets.procore.sandbox_setup import (
@@ -13,7 +14,6 @@ from connector_assets.procore.sandbox_setup import (
     link_sandbox_vendors_on_dev,
     register_sandbox_hook,
 )
-from connector_resources import settings
 from connector_resources.setting_declarations import integration_variable
 
 from .hooks import procore_hook_resources
@@ -25,7 +25,7 @@ def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, A
     docs/integrations/procore_jde.md, "In `make dev`"). Idempotent: links that already name a JDE supplier
     are kept. Answers the Procore route's counts plus ``suppliers`` (how many JDE numbers were offered)."""
     default = (__package__ or "").rpartition(".")[2]  # ``make dev`` runs the default instance
-    origin_format = settings.read(integration_variable(default, "VENDOR_ORIGIN_FORMAT"))
+    origin_format = instance.read(integration_variable(default, "VENDOR_ORIGIN_FORMAT"))
     numbers = jde_supplier_numbers(jde_root)
     done = link_sandbox_vendors(procore_root, numbers, origin_format.replace("{an8}", "{n}"))
     return {**done, "suppliers": len(numbers)}
