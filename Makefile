@@ -69,8 +69,8 @@ lint: $(VENV)/.installed
 
 # The suite runs on PYTEST_WORKERS processes (pytest-xdist), each test file on one worker so its shared
 # simulators start once. It is CPU-bound (test processes, Dagster subprocesses, simulators), and 3 workers
-# keep 2 cores busier than 2 do. Last figure: 18:13 for 4,513 tests, pytest alone on a clean clone, 2 cores
-# (21:50 with the install and lint; 2026-11-29).
+# keep 2 cores busier than 2 do. Last figure: 17:30 for 4,521 tests, pytest alone on a clean clone, 2 cores
+# (about 20:50 with the install and lint, a benchmark running beside it; 2026-11-29 evening).
 # PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
 

@@ -57,6 +57,22 @@ def test_the_connectors_wheel_leaves_the_simulators_out():
     assert SIMULATORS not in _setuptools(ROOT / "pyproject.toml")["package-data"]
 
 
+def test_the_connectors_wheel_holds_every_data_file_its_packages_read():
+    """Each settings.toml, each instance's defs.yaml, the ledger's migrations and the desk's templates are
+    in the connector's package data: an install from the wheel (not the source tree) loads the project's
+    own instances and settings as a checkout does."""
+    patterns = _setuptools(ROOT / "pyproject.toml")["package-data"]
+    missing = []
+    for package in ("connector_assets", "connector_resources", "connector_cli"):
+        for path in (ROOT / package).rglob("*"):
+            if not path.is_file() or path.suffix in (".py", ".pyc", ".md") or "__pycache__" in path.parts:
+                continue
+            name = path.relative_to(ROOT / package).as_posix()
+            if not any(fnmatch(name, pattern) for pattern in patterns.get(package, [])):
+                missing.append(f"{package}/{name}")
+    assert missing == []
+
+
 def test_the_simulators_distribution_holds_every_simulator_package_and_data_file():
     """Its package folder is the repository's connector_sandbox/, it finds every subpackage there, and its
     package data covers every data file the simulators read (a README is documentation, not data)."""
