@@ -171,16 +171,12 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model, metaclass=SettingsF
         ``ML_<INSTANCE>_<SHORT>`` when set (an operator's, for one process; what the tests set), else this
         instance's YAML attribute, else the default. A refused value names the variable or the file."""
         declared = self._declared_setting(short)
-        overridden = bool(declared.given())
         raw = self.given(short) or declared.default_value()
         try:
             return declared.kind.parse(raw)
-        except Refused as refused:
-            where = (
-                declared.env
-                if overridden or getattr(self, short, None) is None
-                else f"{self.defined_in}: {short}"
-            )
+        except Refused as refused:  # named where the value came from: the YAML attribute, else the variable
+            from_yaml = not declared.given() and getattr(self, short, None) is not None
+            where = f"{self.defined_in}: {short}" if from_yaml else declared.env
             raise SettingError(f"{where}={raw!r}: expected {refused}; default {declared.default!r}") from None
 
     def variables(self) -> dict[str, str]:
